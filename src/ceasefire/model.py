@@ -208,6 +208,15 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Source:
+    """What counting independent sources needs to know of a document."""
+
+    document_id: str
+    outlet: str | None
+    duplicate_of: str | None
+
+
+@dataclass(frozen=True)
 class Span:
     """Evidence: character offsets into the document's cleaned text, and that text."""
 

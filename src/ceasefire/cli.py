@@ -1,0 +1,364 @@
+"""The `ceasefire` command: a thin layer of Typer commands over the pipeline and the store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ceasefire import export as exports
+from ceasefire.errors import InputError
+from ceasefire.gazetteer import read_places
+from ceasefire.pipeline import Knowledge, Pipeline, RunReport, init_store
+from ceasefire.report import compliance, situation_report
+from ceasefire.store import DocumentRow, RunRow, Store, database_url
+
+app = typer.Typer(
+    help="Monitor a ceasefire: reports in; incidents, verdicts and situation reports out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+gazetteer_app = typer.Typer(
+    help="Manage the places the pipeline can resolve.", no_args_is_help=True
+)
+app.add_typer(gazetteer_app, name="gazetteer")
+
+out = Console()
+err = Console(stderr=True)
+PROGRESS_THRESHOLD = 50
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "reports"
+
+
+class State:
+    db: str | None = None
+
+
+def fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Store: a SQLite path or SQLAlchemy URL [env CEASEFIRE_DB].", show_default=False
+        ),
+    ] = None,
+) -> None:
+    State.db = db
+
+
+def open_store() -> Store:
+    try:
+        return Store.open(State.db)
+    except Exception as exc:  # the driver's own message names the problem best
+        fail(f"{database_url(State.db)}: cannot open store ({exc})")
+        raise
+
+
+def knowledge(store: Store) -> Knowledge:
+    try:
+        return Knowledge.from_store(store)
+    except InputError as exc:
+        fail(str(exc))
+        raise
+
+
+@app.command()
+def init(
+    agreement: Annotated[
+        Path | None, typer.Option(help="Agreement YAML; the bundled Syria agreement by default.")
+    ] = None,
+) -> None:
+    """Create (or upgrade) a store with an agreement and the bundled registries."""
+    store = open_store()
+    try:
+        loaded = init_store(store, agreement)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    out.print(
+        f"Store {store.url}: agreement [bold]{loaded.agreement.id}[/bold] "
+        f"v{loaded.agreement.version}, {len(loaded.actors)} actors, "
+        f"{len(loaded.gazetteer)} places."
+    )
+
+
+def _estimate(paths: Iterable[Path]) -> int:
+    """How many documents the inputs hold, cheaply, to size the progress bar."""
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            total += _estimate(p for p in path.rglob("*") if p.is_file())
+        elif path.suffix.lower() == ".jsonl" and path.is_file():
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        else:
+            total += 1
+    return total
+
+
+def run_pipeline(store: Store, paths: list[Path], **meta: Any) -> RunReport:
+    pipeline = Pipeline(store, knowledge(store))
+
+    def on_error(problem: InputError) -> None:
+        err.print(f"[red]rejected:[/red] {problem}", highlight=False, soft_wrap=True)
+
+    total = _estimate(paths)
+    if total <= PROGRESS_THRESHOLD:
+        return pipeline.run(paths, on_error=on_error, **meta)
+    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("ingest", total=total)
+        return pipeline.run(
+            paths,
+            on_error=on_error,
+            on_progress=lambda n: progress.advance(task, n),
+            **meta,
+        )
+
+
+def print_report(report: RunReport) -> None:
+    table = Table(title="Pipeline run", title_justify="left")
+    for column in ("stage", "count", "detail"):
+        table.add_column(column)
+    for row in report.rows():
+        table.add_row(*row)
+    out.print(table)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .html .jsonl .xml) or folders.")],
+    outlet: Annotated[str | None, typer.Option(help="Outlet for documents that name none.")] = None,
+    published: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD for documents without one.")
+    ] = None,
+) -> None:
+    """Ingest reports and run them through the whole pipeline to verdicts."""
+    when = _date_option("--published", published)
+    store = open_store()
+    report = run_pipeline(store, paths, outlet=outlet, published=when)
+    print_report(report)
+    if report.rejected:
+        err.print(f"{len(report.rejected)} input(s) rejected; everything else was stored.")
+        raise typer.Exit(1)
+
+
+def _date_option(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+        raise
+
+
+@gazetteer_app.command("import")
+def gazetteer_import(
+    file: Annotated[Path, typer.Argument(help="GeoNames dump (XX.txt) or CSV name,lat,lon,admin1")],
+) -> None:
+    """Add a mission gazetteer; its places win over bundled places of the same name."""
+    store = open_store()
+    try:
+        places = read_places(file)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    count = store.save_places(places, source="import")
+    out.print(f"Imported {count} places from {file} into {store.url}.")
+
+
+def _filters(
+    verdict: str | None,
+    party: str | None,
+    event_type: str | None,
+    since: str | None,
+    until: str | None,
+) -> dict[str, Any]:
+    return {
+        "verdict": verdict,
+        "violator": party,
+        "event_type": event_type,
+        "date_from": _date_option("--since", since),
+        "date_to": _date_option("--until", until),
+    }
+
+
+VerdictOpt = Annotated[str | None, typer.Option(help="violation, not_a_violation or undetermined.")]
+PartyOpt = Annotated[str | None, typer.Option(help="Violating party id, e.g. government.")]
+TypeOpt = Annotated[str | None, typer.Option("--type", help="Event type, e.g. airstrike.")]
+SinceOpt = Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Until this date (YYYY-MM-DD).")]
+
+
+@app.command()
+def incidents(
+    verdict: VerdictOpt = None,
+    party: PartyOpt = None,
+    event_type: TypeOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """List incidents with their verdicts."""
+    store = open_store()
+    found = store.incidents(**_filters(verdict, party, event_type, since, until))
+    table = Table(title=f"{len(found)} incidents", title_justify="left")
+    for column in ("id", "date", "type", "place", "verdict", "violator", "src", "summary"):
+        table.add_column(column, overflow="fold")
+    for i in found:
+        v = i.verdict
+        table.add_row(
+            str(i.id),
+            i.date_from.isoformat() if i.date_from else "?",
+            i.event_type.value,
+            (i.place.name or i.place.text) if i.place else "?",
+            v.status.value if v else "-",
+            (v.violator or "-") if v else "-",
+            str(i.independent_sources),
+            i.summary,
+        )
+    out.print(table)
+
+
+@app.command()
+def show(incident_id: Annotated[int, typer.Argument(help="Incident id.")]) -> None:
+    """Show one incident: fused fields, verdict, and every source with its evidence."""
+    store = open_store()
+    records = exports.gather(store, knowledge(store), ids=[incident_id], include_merged=True)
+    if not records:
+        fail(f"no incident {incident_id} in {store.url}")
+    r = records[0]
+    verdict = r["verdict"] or {}
+    place = r["place"] or {}
+    out.print(f"[bold]Incident {r['id']}[/bold]: {r['summary']}")
+    out.print(f"  type: {r['type']}   dates: {r['date_from']} .. {r['date_to']}")
+    out.print(
+        f"  place: {place.get('name')} ({place.get('admin1')}, {place.get('country')}) "
+        f"{place.get('lat')}, {place.get('lon')} [{place.get('precision')}]"
+    )
+    for role in ("perpetrators", "targets"):
+        names = ", ".join(f"{a['name']} ({a['side']})" for a in r[role]) or "-"
+        out.print(f"  {role}: {names}")
+    out.print(f"  fatalities: {r['fatalities']}   independent sources: {r['independent_sources']}")
+    out.print(
+        f"  verdict: [bold]{verdict.get('status')}[/bold] violator={verdict.get('violator')} "
+        f"reason={verdict.get('reason')} clause={verdict.get('clause')}"
+    )
+    out.print(f"  why: {verdict.get('explanation')}")
+    for source in r["sources"]:
+        copy = f" (copy of {source['duplicate_of'][:12]})" if source["duplicate_of"] else ""
+        out.print(
+            f"  source {source['document'][:12]} {source['outlet']} {source['published_at']} "
+            f"id={source['external_id']}{copy}"
+        )
+        for e in source["evidence"]:
+            out.print(f"    > {e['text']}  [{e['start']}:{e['end']}]", highlight=False)
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="json, csv or geojson.")] = "json",
+    output: Annotated[Path | None, typer.Option(help="File to write; stdout by default.")] = None,
+    verdict: VerdictOpt = None,
+    party: PartyOpt = None,
+    event_type: TypeOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """Export incidents as open data (SPEC §6)."""
+    if format not in exports.FORMATS:
+        fail(f"--format: {format!r} is not one of {', '.join(exports.FORMATS)}")
+    store = open_store()
+    loaded = knowledge(store)
+    records = exports.gather(store, loaded, **_filters(verdict, party, event_type, since, until))
+    text = exports.render(format, records, loaded)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {len(records)} incidents to {output}.")
+
+
+@app.command()
+def report(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    output: Annotated[Path | None, typer.Option(help="File to write; stdout by default.")] = None,
+) -> None:
+    """Write the Markdown situation report for a period."""
+    store = open_store()
+    loaded = knowledge(store)
+    filters = _filters(None, None, None, since, until)
+    records = exports.gather(store, loaded, **filters)
+    text = situation_report(records, loaded.agreement, (filters["date_from"], filters["date_to"]))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote the situation report to {output}.")
+
+
+def _fresh_demo_store() -> Store:
+    """A new store for the demo; an existing one is replaced only if the demo made it."""
+    url = database_url(State.db)
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is None:
+        fail(f"{url}: the demo builds a fresh SQLite store; give --db a file path")
+        raise AssertionError
+    if path.exists():
+        existing = Store.open(str(path))
+        made_by_demo = "demo" in existing.run_commands()
+        has_documents = existing.count(DocumentRow) > 0
+        existing.close()
+        if has_documents and not made_by_demo:
+            fail(f"{path}: holds documents the demo did not make; choose another --db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return Store.open(str(path))
+
+
+@app.command()
+def demo(
+    corpus: Annotated[Path, typer.Option(help="Folder of sample reports.")] = EXAMPLES,
+    output: Annotated[Path, typer.Option(help="Folder for the report and exports.")] = Path("out"),
+) -> None:
+    """Build a fresh store from the bundled agreement and the sample reports, end to end."""
+    if not corpus.is_dir():
+        fail(f"{corpus}: sample corpus not found; pass --corpus DIR")
+    store = _fresh_demo_store()
+    loaded = init_store(store)
+    report = run_pipeline(store, [corpus])
+    with store.session() as s:
+        s.add(RunRow(command="demo", started_at=exports.now(), counts={}, versions={}))
+    print_report(report)
+    output.mkdir(parents=True, exist_ok=True)
+    records = exports.gather(store, loaded)
+    written = []
+    for fmt in exports.FORMATS:
+        target = output / f"incidents.{fmt}"
+        target.write_text(exports.render(fmt, records, loaded), encoding="utf-8")
+        written.append(target)
+    report_path = output / "report.md"
+    report_path.write_text(situation_report(records, loaded.agreement, (None, None)), "utf-8")
+    table = Table(title="Compliance per party", title_justify="left")
+    for column in ("party", "violations", "verified", "fatalities (at least)"):
+        table.add_column(column)
+    for row in compliance(records, loaded.agreement):
+        table.add_row(row.name, str(row.violations), str(row.verified), str(row.fatalities))
+    out.print(table)
+    out.print(f"Store: {store.url}")
+    out.print(f"Situation report: {report_path}")
+    out.print("Exports: " + ", ".join(str(p) for p in written))
+    if report.rejected:
+        raise typer.Exit(1)

@@ -1,0 +1,221 @@
+"""Open exports of incidents: JSON (SPEC §6), ACLED-like CSV, and GeoJSON for maps.
+
+All three are built from one record per incident, so every format says the same thing: the fused
+event, its verdict with the clause, and every source with the sentences that support it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import date
+from io import StringIO
+from typing import Any
+
+from ceasefire.model import ActorMention, Claim, Document, Incident
+from ceasefire.pipeline import Knowledge
+from ceasefire.store import Store, now
+
+FORMATS = ("json", "csv", "geojson")
+CSV_COLUMNS = (
+    "event_id",
+    "event_date",
+    "date_to",
+    "event_type",
+    "actor1",
+    "actor2",
+    "admin1",
+    "location",
+    "latitude",
+    "longitude",
+    "fatalities",
+    "notes",
+    "source",
+    "independent_sources",
+    "review_status",
+    "verdict",
+    "violator",
+    "reason",
+    "clause",
+)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _actors(mentions: Iterable[ActorMention], knowledge: Knowledge) -> list[dict[str, Any]]:
+    sides = knowledge.sides
+    out = []
+    for m in mentions:
+        known = m.actor in knowledge.actors if m.actor else False
+        out.append(
+            {
+                "actor": m.actor,
+                "name": knowledge.actors.get(m.actor).name if known and m.actor else m.text,
+                "side": sides.side(m.actor),
+            }
+        )
+    return out
+
+
+def incident_record(
+    incident: Incident, claims: list[Claim], documents: dict[str, Document], knowledge: Knowledge
+) -> dict[str, Any]:
+    """One incident in the shape of the export contract."""
+    place = incident.place
+    verdict = incident.verdict
+    by_document: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims:
+        evidence = by_document.setdefault(claim.document_id, [])
+        for span in claim.spans:
+            item = {"text": span.text, "start": span.start, "end": span.end}
+            if item not in evidence:
+                evidence.append(item)
+    sources = []
+    for doc_id, evidence in by_document.items():
+        doc = documents[doc_id]
+        sources.append(
+            {
+                "document": doc.id,
+                "external_id": doc.external_id,
+                "outlet": doc.outlet,
+                "url": doc.url,
+                "published_at": _iso(doc.published_at),
+                "duplicate_of": doc.duplicate_of,
+                "evidence": sorted(evidence, key=lambda e: e["start"]),
+            }
+        )
+    sources.sort(key=lambda s: (s["published_at"] or "", s["document"]))
+    return {
+        "id": str(incident.id),
+        "type": incident.event_type.value,
+        "summary": incident.summary,
+        "date_from": _iso(incident.date_from),
+        "date_to": _iso(incident.date_to),
+        "date_precision": incident.date_precision.value,
+        "place": None
+        if place is None
+        else {
+            "name": place.name or place.text,
+            "admin1": place.admin1,
+            "country": place.country,
+            "lat": place.lat,
+            "lon": place.lon,
+            "precision": place.precision.value if place.precision else None,
+        },
+        "perpetrators": _actors(incident.perpetrators, knowledge),
+        "targets": _actors(incident.targets, knowledge),
+        "fatalities": {"min": incident.fatalities_min, "max": incident.fatalities_max},
+        "verdict": None
+        if verdict is None
+        else {
+            "status": verdict.status.value,
+            "violator": verdict.violator,
+            "reason": verdict.reason.value,
+            "clause": verdict.clause,
+            "explanation": verdict.explanation,
+            "disputed": verdict.disputed,
+            "agreement_version": verdict.agreement_version,
+        },
+        "review_status": incident.review_status.value,
+        "confidence": incident.confidence,
+        "independent_sources": incident.independent_sources,
+        "sources": sources,
+    }
+
+
+def gather(store: Store, knowledge: Knowledge, **filters: Any) -> list[dict[str, Any]]:
+    """Export records for the incidents matching `filters` (see `Store.incidents`)."""
+    incidents = store.incidents(**filters)
+    claims_of: dict[int, list[Claim]] = {}
+    for claim in store.claims(incident_ids=[i.id for i in incidents if i.id is not None]):
+        claims_of.setdefault(claim.incident_id or -1, []).append(claim)
+    doc_ids = {c.document_id for group in claims_of.values() for c in group}
+    documents = {d.id: d for d in store.documents(doc_ids)}
+    return [
+        incident_record(i, claims_of.get(i.id or -1, []), documents, knowledge) for i in incidents
+    ]
+
+
+def to_json(records: list[dict[str, Any]], knowledge: Knowledge) -> str:
+    payload = {
+        "agreement": knowledge.agreement.id,
+        "agreement_version": knowledge.agreement.version,
+        "generated_at": now().isoformat(timespec="seconds"),
+        "incidents": records,
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def _names(actors: list[dict[str, Any]]) -> str:
+    return "; ".join(a["name"] for a in actors)
+
+
+def csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    place = record["place"] or {}
+    verdict = record["verdict"] or {}
+    evidence = [e["text"] for s in record["sources"] for e in s["evidence"]]
+    return {
+        "event_id": record["id"],
+        "event_date": record["date_from"],
+        "date_to": record["date_to"],
+        "event_type": record["type"],
+        "actor1": _names(record["perpetrators"]),
+        "actor2": _names(record["targets"]),
+        "admin1": place.get("admin1"),
+        "location": place.get("name"),
+        "latitude": place.get("lat"),
+        "longitude": place.get("lon"),
+        "fatalities": record["fatalities"]["min"],
+        "notes": " ".join(evidence),
+        "source": "; ".join(sorted({s["outlet"] or s["document"] for s in record["sources"]})),
+        "independent_sources": record["independent_sources"],
+        "review_status": record["review_status"],
+        "verdict": verdict.get("status"),
+        "violator": verdict.get("violator"),
+        "reason": verdict.get("reason"),
+        "clause": verdict.get("clause"),
+    }
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    out = StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(csv_row(r) for r in records)
+    return out.getvalue()
+
+
+def to_geojson(records: list[dict[str, Any]], knowledge: Knowledge) -> str:
+    features = []
+    for record in records:
+        place = record["place"] or {}
+        has_point = place.get("lat") is not None and place.get("lon") is not None
+        features.append(
+            {
+                "type": "Feature",
+                "id": record["id"],
+                "geometry": {"type": "Point", "coordinates": [place["lon"], place["lat"]]}
+                if has_point
+                else None,
+                "properties": record,
+            }
+        )
+    payload = {
+        "type": "FeatureCollection",
+        "agreement": knowledge.agreement.id,
+        "features": features,
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def render(fmt: str, records: list[dict[str, Any]], knowledge: Knowledge) -> str:
+    if fmt == "json":
+        return to_json(records, knowledge)
+    if fmt == "csv":
+        return to_csv(records)
+    if fmt == "geojson":
+        return to_geojson(records, knowledge)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,259 @@
+"""Fuse claims about the same real-world event into one incident, and count its sources.
+
+Many reports describe one event; each becomes a claim. A claim joins an incident when the two
+could be the same event: compatible act, the same or a nearby place, overlapping dates and no
+contradicting actors. Copies of one article, and several articles from one outlet, count once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+from ceasefire.model import (
+    ActorMention,
+    Claim,
+    DatePrecision,
+    EventType,
+    Incident,
+    PlaceMention,
+    Precision,
+    ReviewStatus,
+    Source,
+)
+
+# Acts that reports of one event describe differently ("bombardment" is an airstrike to one
+# outlet and shelling to another; a battle is a clash, an attack or a capture).
+_FAMILIES: tuple[frozenset[EventType], ...] = (
+    frozenset({EventType.AIRSTRIKE, EventType.SHELLING, EventType.BOMBING}),
+    frozenset({EventType.GROUND_ATTACK, EventType.CLASH, EventType.TERRITORY_SEIZURE}),
+    frozenset({EventType.SIEGE, EventType.HUMANITARIAN_OBSTRUCTION}),
+)
+_ANY_FAMILY = frozenset({EventType.ATTACK_ON_CIVILIANS, EventType.OTHER})
+_PRECISION_ORDER = list(Precision)
+NEARBY_KM = 25.0
+DATE_SLACK = timedelta(days=1)
+
+
+def becomes_incident(claim: Claim, effective_from: date) -> bool:
+    """Plans, speculation, denials, characterisations and history stay claims only."""
+    if not claim.factuality.is_factual:
+        return False
+    return claim.date_to is None or claim.date_to >= effective_from
+
+
+def source_key(document_id: str, sources: Mapping[str, Source]) -> str:
+    """Who independently stands behind a document: its original's outlet, or the original."""
+    source = sources[document_id]
+    head = sources.get(source.duplicate_of or document_id, source)
+    return f"outlet:{head.outlet.casefold()}" if head.outlet else f"doc:{head.document_id}"
+
+
+def independent_sources(document_ids: Iterable[str], sources: Mapping[str, Source]) -> int:
+    """Documents after collapsing near-duplicates to their original, each outlet counted once."""
+    return len({source_key(doc_id, sources) for doc_id in document_ids})
+
+
+def _types_compatible(a: EventType, b: EventType) -> bool:
+    if a == b or a in _ANY_FAMILY or b in _ANY_FAMILY:
+        return True
+    return any(a in family and b in family for family in _FAMILIES)
+
+
+def _km(a: PlaceMention, b: PlaceMention) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat or 0, a.lon or 0, b.lat or 0, b.lon or 0))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _is_coarse(place: PlaceMention) -> bool:
+    return place.precision not in (None, Precision.EXACT, Precision.TOWN)
+
+
+def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a.place is not None and a.place == b.place:
+        return True
+    if a.country and b.country and a.country != b.country:
+        return False
+    if _is_coarse(a) or _is_coarse(b):
+        return bool(a.admin1) and a.admin1 == b.admin1
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return False
+    return _km(a, b) <= NEARBY_KM
+
+
+def _dates_compatible(claim: Claim, incident: Incident) -> bool:
+    if None in (claim.date_from, claim.date_to, incident.date_from, incident.date_to):
+        return claim.date_from is None and incident.date_from is None
+    assert claim.date_from and claim.date_to and incident.date_from and incident.date_to
+    return (
+        claim.date_from <= incident.date_to + DATE_SLACK
+        and incident.date_from <= claim.date_to + DATE_SLACK
+    )
+
+
+def _actor_ids(mentions: Iterable[ActorMention]) -> set[str]:
+    return {m.actor for m in mentions if m.actor}
+
+
+def _actors_compatible(claim: Claim, incident: Incident) -> bool:
+    """No contradiction: where both name participants, they share at least one."""
+    ours = _actor_ids(claim.perpetrators) | _actor_ids(claim.targets)
+    theirs = _actor_ids(incident.perpetrators) | _actor_ids(incident.targets)
+    return not ours or not theirs or bool(ours & theirs)
+
+
+def same_event(claim: Claim, incident: Incident) -> bool:
+    return (
+        _types_compatible(claim.event_type, incident.event_type)
+        and _places_compatible(claim.place, incident.place)
+        and _dates_compatible(claim, incident)
+        and _actors_compatible(claim, incident)
+    )
+
+
+def _merge_mentions(groups: Iterable[list[ActorMention]]) -> list[ActorMention]:
+    """Resolved actors once each (first surface form seen); unresolved only if nothing resolved."""
+    resolved: dict[str, ActorMention] = {}
+    unresolved: list[ActorMention] = []
+    for mentions in groups:
+        for m in mentions:
+            if m.actor:
+                resolved.setdefault(m.actor, m)
+            elif all(u.text != m.text for u in unresolved):
+                unresolved.append(m)
+    return list(resolved.values()) or unresolved[:1]
+
+
+def _finest_place(claims: list[Claim]) -> PlaceMention | None:
+    places = [c.place for c in claims if c.place is not None]
+    if not places:
+        return None
+    counts = Counter(p.place or p.text for p in places)
+    return min(
+        places,
+        key=lambda p: (
+            _PRECISION_ORDER.index(p.precision) if p.precision else len(_PRECISION_ORDER),
+            -counts[p.place or p.text],
+        ),
+    )
+
+
+def _dates(claims: list[Claim]) -> tuple[date | None, date | None, DatePrecision]:
+    dated = [c for c in claims if c.date_from and c.date_to]
+    if not dated:
+        return None, None, DatePrecision.RANGE
+    start = max(c.date_from for c in dated if c.date_from)
+    end = min(c.date_to for c in dated if c.date_to)
+    if start <= end:  # every report agrees on this window
+        precision = DatePrecision.DAY if start == end else DatePrecision.RANGE
+        return start, end, precision
+    narrowest = min(dated, key=lambda c: (c.date_to - c.date_from, c.date_from))  # type: ignore[operator]
+    return narrowest.date_from, narrowest.date_to, narrowest.date_precision
+
+
+def _fatalities(claims: list[Claim]) -> tuple[int | None, int | None]:
+    """The highest toll reported: later reports raise tolls as bodies are recovered."""
+    mins = [c.fatalities_min for c in claims if c.fatalities_min is not None]
+    maxes = [c.fatalities_max for c in claims if c.fatalities_max is not None]
+    low = max(mins) if mins else None
+    high = max(maxes) if maxes else None
+    if low is not None and high is not None and high < low:
+        high = low
+    return low, high
+
+
+def summarise(incident: Incident) -> str:
+    """A one-line description for tables and map pop-ups."""
+    who = ", ".join(m.text for m in incident.perpetrators) or "Unidentified perpetrators"
+    what = incident.event_type.value.replace("_", " ")
+    parts = [f"{who}: {what}"]
+    if incident.targets:
+        parts.append("against " + ", ".join(m.text for m in incident.targets))
+    if incident.place:
+        parts.append(f"in {incident.place.name or incident.place.text}")
+    if incident.date_from:
+        when = incident.date_from.isoformat()
+        if incident.date_to and incident.date_to != incident.date_from:
+            when += f" to {incident.date_to.isoformat()}"
+        parts.append(f"on {when}")
+    text = " ".join(parts)
+    if incident.fatalities_min:
+        text += f"; at least {incident.fatalities_min} killed"
+    return text
+
+
+def build_incident(
+    claims: list[Claim], sources: Mapping[str, Source], existing: Incident | None = None
+) -> Incident:
+    """The fused view of an incident's claims; keeps the id and any review decision."""
+    types = Counter(c.event_type for c in claims)
+    event_type = max(types, key=lambda t: (types[t], t not in _ANY_FAMILY))
+    date_from, date_to, precision = _dates(claims)
+    fat_min, fat_max = _fatalities(claims)
+    best: dict[str, float] = {}  # each independent source's most confident claim
+    for c in claims:
+        key = source_key(c.document_id, sources)
+        best[key] = max(best.get(key, 0.0), c.confidence)
+    n_sources = len(best)
+    doubt = math.prod(1 - c for c in best.values())
+    status = ReviewStatus.CORROBORATED if n_sources > 1 else ReviewStatus.REPORTED
+    if existing and existing.review_status not in (
+        ReviewStatus.REPORTED,
+        ReviewStatus.CORROBORATED,
+    ):
+        status = existing.review_status
+    incident = Incident(
+        id=existing.id if existing else None,
+        event_type=event_type,
+        claim_ids=[c.id for c in claims if c.id is not None],
+        perpetrators=_merge_mentions(c.perpetrators for c in claims),
+        targets=_merge_mentions(c.targets for c in claims),
+        place=_finest_place(claims),
+        date_from=date_from,
+        date_to=date_to,
+        date_precision=precision,
+        fatalities_min=fat_min,
+        fatalities_max=fat_max,
+        independent_sources=n_sources,
+        confidence=round(1 - doubt, 3),
+        summary="",
+        review_status=status,
+    )
+    incident.summary = summarise(incident)
+    return incident
+
+
+def fuse(
+    new_claims: Iterable[Claim],
+    incidents: list[Incident],
+    claims_of: dict[int, list[Claim]],
+    sources: Mapping[str, Source],
+) -> list[Incident]:
+    """Attach each new claim to a matching incident or open a new one; return those touched.
+
+    `incidents` are the candidates already stored (with ids) and `claims_of` their claims; new
+    incidents are appended to `incidents` without an id, so later claims can join them too.
+    """
+    touched: dict[int, Incident] = {}
+    pending: dict[int, list[Claim]] = {}  # by position in `incidents`
+    for claim in new_claims:
+        match = next(
+            (i for i, incident in enumerate(incidents) if same_event(claim, incident)), None
+        )
+        if match is None:
+            incidents.append(build_incident([claim], sources))
+            match = len(incidents) - 1
+            pending[match] = [claim]
+        else:
+            existing = incidents[match]
+            group = pending.setdefault(match, list(claims_of.get(existing.id or -1, [])))
+            group.append(claim)
+            incidents[match] = build_incident(group, sources, existing)
+        touched[match] = incidents[match]
+    return list(touched.values())

@@ -1,0 +1,139 @@
+"""Fusion: reports of one event become one incident; copies and one outlet count once."""
+
+from datetime import date
+
+from ceasefire.fuse import becomes_incident, build_incident, fuse, independent_sources, same_event
+from ceasefire.model import (
+    ActorMention,
+    Claim,
+    EventType,
+    Factuality,
+    PlaceMention,
+    Precision,
+    ReviewStatus,
+    Source,
+    Span,
+)
+
+EFFECTIVE = date(2016, 12, 30)
+KAFR_NABL = PlaceMention(
+    "kafr-nabl", "Kafr Nabl", "Kafr Nabl", 35.61, 36.56, "Idleb", "SY", Precision.TOWN
+)
+HASS = PlaceMention("hass", "Hass", "Hass", 35.58, 36.59, "Idleb", "SY", Precision.TOWN)
+DARAA = PlaceMention("daraa", "Daraa", "Daraa", 32.62, 36.10, "Dar'a", "SY", Precision.TOWN)
+IDLIB_PROVINCE = PlaceMention(
+    "idleb", "Idlib province", "Idleb", 35.8, 36.6, "Idleb", "SY", Precision.GOVERNORATE
+)
+REGIME = ActorMention("syrian-government-forces", "regime forces")
+RUSSIA = ActorMention("russian-armed-forces", "Russian jets")
+ISIS = ActorMention("islamic-state", "ISIS")
+
+
+def claim(
+    doc: str,
+    *,
+    type_=EventType.AIRSTRIKE,
+    place=KAFR_NABL,
+    day=10,
+    perps=(REGIME,),
+    targets=(),
+    killed=None,
+    factuality=Factuality.ASSERTED,
+    cid=None,
+) -> Claim:
+    when = date(2017, 1, day)
+    return Claim(
+        document_id=doc,
+        spans=[Span(0, 10, "evidence.")],
+        event_type=type_,
+        perpetrators=list(perps),
+        targets=list(targets),
+        place=place,
+        date_from=when,
+        date_to=when,
+        fatalities_min=killed,
+        fatalities_max=killed,
+        factuality=factuality,
+        confidence=0.6,
+        id=cid,
+    )
+
+
+SOURCES = {
+    "a": Source("a", "Levant Wire", None),
+    "b": Source("b", "Orient Daily", None),
+    "a-copy": Source("a-copy", "Northern Monitor", "a"),
+    "a2": Source("a2", "Levant Wire", None),
+    "c": Source("c", None, None),
+}
+
+
+def test_non_factual_and_pre_ceasefire_claims_stay_claims():
+    assert becomes_incident(claim("a"), EFFECTIVE)
+    assert not becomes_incident(claim("a", factuality=Factuality.PLANNED), EFFECTIVE)
+    assert not becomes_incident(claim("a", factuality=Factuality.DENIED), EFFECTIVE)
+    history = claim("a")
+    history.date_from = history.date_to = date(2016, 12, 12)
+    assert not becomes_incident(history, EFFECTIVE)
+
+
+def test_copies_and_one_outlet_count_once():
+    assert independent_sources(["a", "a-copy"], SOURCES) == 1
+    assert independent_sources(["a", "a2"], SOURCES) == 1
+    assert independent_sources(["a", "b", "c"], SOURCES) == 3
+
+
+def test_reports_of_one_event_fuse_and_are_corroborated():
+    incidents = []
+    touched = fuse(
+        [
+            claim("a", cid=1, killed=4),
+            claim("b", place=HASS, cid=2, killed=6, perps=(RUSSIA, REGIME)),
+        ],
+        incidents,
+        {},
+        SOURCES,
+    )
+    assert len(touched) == 1 and len(incidents) == 1
+    incident = incidents[0]
+    assert incident.claim_ids == [1, 2]
+    assert incident.independent_sources == 2
+    assert incident.review_status is ReviewStatus.CORROBORATED
+    assert incident.fatalities_min == 6
+    assert {m.actor for m in incident.perpetrators} == {REGIME.actor, RUSSIA.actor}
+    assert incident.confidence > 0.6
+
+
+def test_different_places_dates_or_acts_stay_apart():
+    base = build_incident([claim("a", cid=1)], SOURCES)
+    assert not same_event(claim("b", place=DARAA), base)
+    assert not same_event(claim("b", day=20), base)
+    assert not same_event(claim("b", type_=EventType.SIEGE), base)
+    assert not same_event(claim("b", perps=(ISIS,)), base)
+    assert same_event(claim("b", type_=EventType.SHELLING, day=11), base)
+
+
+def test_a_coarse_place_fuses_within_its_governorate_and_the_finer_place_wins():
+    incidents = []
+    fuse([claim("a", place=IDLIB_PROVINCE, cid=1), claim("b", cid=2)], incidents, {}, SOURCES)
+    assert len(incidents) == 1
+    assert incidents[0].place == KAFR_NABL
+
+
+def test_a_syndicated_copy_joins_without_raising_the_source_count():
+    incidents = []
+    fuse([claim("a", cid=1), claim("a-copy", cid=2)], incidents, {}, SOURCES)
+    assert len(incidents) == 1
+    assert incidents[0].independent_sources == 1
+    assert incidents[0].review_status is ReviewStatus.REPORTED
+
+
+def test_a_new_claim_joins_a_stored_incident_and_keeps_its_review():
+    stored = build_incident([claim("a", cid=1)], SOURCES)
+    stored.id = 7
+    stored.review_status = ReviewStatus.VERIFIED
+    incidents = [stored]
+    touched = fuse([claim("b", cid=2)], incidents, {7: [claim("a", cid=1)]}, SOURCES)
+    assert [i.id for i in touched] == [7]
+    assert touched[0].claim_ids == [1, 2]
+    assert touched[0].review_status is ReviewStatus.VERIFIED
