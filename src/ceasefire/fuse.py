@@ -56,7 +56,7 @@ def independent_sources(document_ids: Iterable[str], sources: Mapping[str, Sourc
     return len({source_key(doc_id, sources) for doc_id in document_ids})
 
 
-def _types_compatible(a: EventType, b: EventType) -> bool:
+def types_compatible(a: EventType, b: EventType) -> bool:
     if a == b or a in _ANY_FAMILY or b in _ANY_FAMILY:
         return True
     return any(a in family and b in family for family in _FAMILIES)
@@ -110,7 +110,7 @@ def _actors_compatible(claim: Claim, incident: Incident) -> bool:
 
 def same_event(claim: Claim, incident: Incident) -> bool:
     return (
-        _types_compatible(claim.event_type, incident.event_type)
+        types_compatible(claim.event_type, incident.event_type)
         and _places_compatible(claim.place, incident.place)
         and _dates_compatible(claim, incident)
         and _actors_compatible(claim, incident)
