@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-from ceasefire.model import Actor
+from pydantic import BaseModel, ConfigDict, Field
+
+from ceasefire.errors import InputError
+from ceasefire.model import Actor, ActorKind
 from ceasefire.text import normalise
+from ceasefire.yamlfile import line_of, load_yaml, read_yaml
+
+BUNDLED_ACTORS = Path(__file__).parent / "data" / "actors.yaml"
 
 
 class ActorRegistry:
@@ -50,3 +57,67 @@ class ActorRegistry:
         """The actor a surface form names, ignoring case, accents, hyphens and a leading 'the'."""
         actor_id = self._by_alias.get(normalise(text))
         return self._actors[actor_id] if actor_id else None
+
+
+class _ActorEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str = Field(min_length=1)
+    kind: ActorKind
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    parent: str | None = None
+    aliases: list[str] = []
+
+
+class _ActorsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actors: list[_ActorEntry] = Field(min_length=1)
+
+
+def load_actors(path: Path | None = None) -> ActorRegistry:
+    """Read an actor registry file (the bundled one by default), refusing anything ambiguous."""
+    path = path or BUNDLED_ACTORS
+    entries = load_yaml(path, _ActorsFile).actors
+    problem = _first_problem(entries)
+    if problem is not None:
+        loc, message = problem
+        _, node = read_yaml(path)
+        raise InputError(path, message, line_of(node, loc) if node is not None else None)
+    return ActorRegistry(
+        Actor(e.id, e.name, e.kind, tuple(e.aliases), e.parent, e.country) for e in entries
+    )
+
+
+def _first_problem(entries: list[_ActorEntry]) -> tuple[tuple[str | int, ...], str] | None:
+    """The location and text of the first inconsistency between entries, if any.
+
+    Aliases are compared normalised, since that is how they are looked up: two actors sharing
+    one would make the lookup silently pick whichever was listed first.
+    """
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.id in seen:
+            return ("actors", i, "id"), f"duplicate actor id {entry.id!r}"
+        seen.add(entry.id)
+    parents = {e.id: e.parent for e in entries}
+    owners: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        if entry.parent is not None and entry.parent not in parents:
+            return ("actors", i, "parent"), f"unknown parent {entry.parent!r}"
+        chain = [entry.id]
+        while (parent := parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
+        if parent == entry.id:
+            return ("actors", i, "parent"), f"parent cycle: {' -> '.join([*chain, parent])}"
+        forms = [(("actors", i, "name"), entry.name)]
+        forms += [(("actors", i, "aliases", j), alias) for j, alias in enumerate(entry.aliases)]
+        for loc, form in forms:
+            key = normalise(form)
+            if not key:
+                return loc, f"{form!r} has no letters or digits to match on"
+            owner = owners.setdefault(key, entry.id)
+            if owner != entry.id:
+                return loc, f"{form!r} already names actor {owner!r}"
+    return None

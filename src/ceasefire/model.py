@@ -96,6 +96,7 @@ class ActorKind(StrEnum):
     FOREIGN_STATE = "foreign_state"
     COALITION = "coalition"
     CIVILIANS = "civilians"
+    UNIDENTIFIED = "unidentified"  # "unknown gunmen": known to the registry, side unknown
     OTHER = "other"
 
 
@@ -129,6 +130,9 @@ class Place:
     country: str = "SY"
     aliases: tuple[str, ...] = ()
     population: int = 0
+    # Where the record comes from: "geonames", "boundaries" and "curated" are bundled; anything
+    # else (a mission's import) wins name collisions over them.
+    source: str = "import"
 
 
 # --- agreement ----------------------------------------------------------------------------------
@@ -163,7 +167,7 @@ class Clause:
     id: str
     title: str
     text: str
-    kind: str  # "prohibited" | "permitted" | "scope"
+    kind: str  # "prohibited" | "permitted" | "scope" (territory) | "period" (in force when)
     acts: tuple[EventType, ...] = ()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from ceasefire import __version__
 from ceasefire.actors import ActorRegistry, load_actors
 from ceasefire.adjudicate import adjudicate
-from ceasefire.agreement import BUNDLED_AGREEMENT, Sides, load_agreement, read_agreement
+from ceasefire.agreement import BUNDLED_AGREEMENT, Sides, load_agreement
 from ceasefire.dedupe import DuplicateIndex
 from ceasefire.errors import InputError
 from ceasefire.extract import Extractor
@@ -48,7 +48,7 @@ class Knowledge:
         if source is None:
             raise InputError(store.url, "store has no agreement; run `ceasefire init` first")
         actors = ActorRegistry(store.actors())
-        agreement = read_agreement(source, actors, name=f"{store.url} (stored agreement)")
+        agreement = load_agreement(Path(f"{store.url}#agreement"), actors, text=source)
         return cls(agreement, actors, Gazetteer(store.places()))
 
 

@@ -17,7 +17,7 @@ from ceasefire.errors import InputError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
+def line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
     """1-based line of the node reached by following `loc` as far as it goes."""
     for key in loc:
         if isinstance(node, yaml.MappingNode):
@@ -61,6 +61,6 @@ def load_yaml(path: Path, model: type[M], text: str | None = None) -> M:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(part) for part in err["loc"])
-        line = _line_of(node, tuple(err["loc"])) if node is not None else None
+        line = line_of(node, tuple(err["loc"])) if node is not None else None
         problem = f"{where}: {err['msg']}" if where else err["msg"]
         raise InputError(path, problem, line) from exc
