@@ -9,6 +9,7 @@ compatible act or shares an actor.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,8 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 from ceasefire.fuse import types_compatible
-from ceasefire.gazetteer import Gazetteer
-from ceasefire.model import EventType
+from ceasefire.gazetteer import canonical_admin1
+from ceasefire.model import Document, EventType
 from ceasefire.yamlfile import load_yaml
 
 MATCH_KM = 40.0
@@ -69,23 +70,29 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
-def same_admin1(a: str | None, b: str | None, gazetteer: Gazetteer) -> bool:
-    """Governorate names compared through the gazetteer, so 'Idlib' and 'Idleb' agree."""
+def same_admin1(a: str | None, b: str | None) -> bool:
+    """Governorate names compared in any spelling, so 'Idlib' and 'Idleb' agree."""
     if not a or not b:
         return False
-    pa, pb = gazetteer.lookup(a), gazetteer.lookup(b)
-    if pa is not None and pb is not None:
-        return pa.id == pb.id
-    return a.casefold() == b.casefold()
+    return (canonical_admin1(a) or a.casefold()) == (canonical_admin1(b) or b.casefold())
+
+
+def document_keys(documents: Iterable[Document]) -> dict[str, str]:
+    """Gold names documents by their JSONL `id`, or by file name without extension."""
+    keys = {}
+    for doc in documents:
+        if doc.external_id:
+            keys[doc.id] = doc.external_id
+        elif doc.source_path:
+            keys[doc.id] = Path(doc.source_path).stem
+    return keys
 
 
 def doc_keys(record: dict[str, Any], keys: dict[str, str]) -> set[str]:
     return {keys[s["document"]] for s in record["sources"] if s["document"] in keys}
 
 
-def _matches(
-    gold: GoldIncident, record: dict[str, Any], keys: dict[str, str], gazetteer: Gazetteer
-) -> bool:
+def _matches(gold: GoldIncident, record: dict[str, Any], keys: dict[str, str]) -> bool:
     if not doc_keys(record, keys) & set(gold.sources):
         return False
     place = record["place"] or {}
@@ -95,7 +102,7 @@ def _matches(
         and place.get("lat") is not None
         and km(gold.lat, gold.lon, place["lat"], place["lon"]) <= MATCH_KM
     )
-    if not near and not same_admin1(gold.admin1, place.get("admin1"), gazetteer):
+    if not near and not same_admin1(gold.admin1, place.get("admin1")):
         return False
     if not record["date_from"] or not record["date_to"]:
         return False
@@ -146,13 +153,12 @@ def score_incidents(
     gold: IncidentGold,
     records: list[dict[str, Any]],
     keys: dict[str, str],
-    gazetteer: Gazetteer,
 ) -> IncidentScores:
     """Score export records (SPEC §6 shape); `keys` maps document ids to the gold's names."""
     scores = IncidentScores()
     matched: set[str] = set()
     for item in gold.incidents:
-        candidates = [r for r in records if _matches(item, r, keys, gazetteer)]
+        candidates = [r for r in records if _matches(item, r, keys)]
         matched.update(r["id"] for r in candidates)
         if item.optional and not candidates:
             continue

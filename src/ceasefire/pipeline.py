@@ -59,7 +59,7 @@ def init_store(store: Store, agreement_path: Path | None = None) -> Knowledge:
     agreement = load_agreement(path, actors)
     gazetteer = load_gazetteer()
     store.save_actors(actors)
-    store.save_places(gazetteer, source="bundled")
+    store.save_places(gazetteer)
     store.save_agreement(agreement.id, agreement.version, agreement.title, path.read_text("utf-8"))
     return Knowledge(agreement, actors, Gazetteer(store.places()))
 

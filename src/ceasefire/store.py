@@ -98,7 +98,7 @@ class PlaceRow(Base):
     country: Mapped[str] = mapped_column(String(8))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     population: Mapped[int] = mapped_column(Integer, default=0)
-    source: Mapped[str] = mapped_column(String(40))  # where the place came from: bundled, import
+    source: Mapped[str] = mapped_column(String(40))  # geonames, boundaries, curated or import
 
 
 class DocumentRow(Base):
@@ -295,7 +295,7 @@ class Store:
                 for r in s.scalars(select(ActorRow).order_by(ActorRow.id))
             ]
 
-    def save_places(self, places: Iterable[Place], source: str) -> int:
+    def save_places(self, places: Iterable[Place]) -> int:
         count = 0
         with self.session() as s:
             for p in places:
@@ -312,7 +312,7 @@ class Store:
                         country=p.country,
                         aliases=list(p.aliases),
                         population=p.population,
-                        source=source,
+                        source=p.source,
                     )
                 )
                 count += 1
@@ -336,6 +336,7 @@ class Store:
                     country=r.country,
                     aliases=tuple(r.aliases),
                     population=r.population,
+                    source=r.source,
                 )
                 for r in s.scalars(query)
             ]

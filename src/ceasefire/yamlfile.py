@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ceasefire.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 
 
 def line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
@@ -37,8 +38,8 @@ def read_yaml(path: Path, text: str | None = None) -> tuple[Any, yaml.Node | Non
     try:
         if text is None:
             text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
