@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
 from datetime import date
@@ -15,10 +16,11 @@ from rich.table import Table
 
 from ceasefire import export as exports
 from ceasefire.errors import InputError
+from ceasefire.evaluate import run_eval
 from ceasefire.gazetteer import read_places
 from ceasefire.pipeline import Knowledge, Pipeline, RunReport, init_store
 from ceasefire.report import compliance, situation_report
-from ceasefire.store import DocumentRow, RunRow, Store, database_url
+from ceasefire.store import DocumentRow, RunRow, Store, database_url, now
 
 app = typer.Typer(
     help="Monitor a ceasefire: reports in; incidents, verdicts and situation reports out.",
@@ -175,7 +177,7 @@ def gazetteer_import(
     except InputError as exc:
         fail(str(exc))
         return
-    count = store.save_places(places, source="import")
+    count = store.save_places(places)
     out.print(f"Imported {count} places from {file} into {store.url}.")
 
 
@@ -340,7 +342,7 @@ def demo(
     loaded = init_store(store)
     report = run_pipeline(store, [corpus])
     with store.session() as s:
-        s.add(RunRow(command="demo", started_at=exports.now(), counts={}, versions={}))
+        s.add(RunRow(command="demo", started_at=now(), counts={}, versions={}))
     print_report(report)
     output.mkdir(parents=True, exist_ok=True)
     records = exports.gather(store, loaded)
@@ -362,3 +364,34 @@ def demo(
     out.print("Exports: " + ", ".join(str(p) for p in written))
     if report.rejected:
         raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="JSONL documents with `gold`, or incident YAML.")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    gazetteer: Annotated[
+        Path | None, typer.Option(help="A mission gazetteer to import first (CSV or GeoNames).")
+    ] = None,
+    errors: Annotated[Path | None, typer.Option(help="Write each miss as JSONL here.")] = None,
+) -> None:
+    """Run the pipeline on a fresh temporary store and print how it scores against gold."""
+    try:
+        result = run_eval(gold, limit=limit, gazetteer=gazetteer)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    table = Table(
+        title=f"{gold.name}: {result.documents} documents in {result.seconds:.0f} s",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("score", justify="right")
+    for row in result.rows:
+        table.add_row(*row)
+    out.print(table)
+    if errors is not None:
+        with errors.open("w", encoding="utf-8") as handle:
+            for miss in result.errors:
+                handle.write(json.dumps(miss, ensure_ascii=False, default=str) + "\n")
+        err.print(f"Wrote {len(result.errors)} misses to {errors}.")

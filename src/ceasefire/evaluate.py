@@ -1,4 +1,4 @@
-"""Measure the pipeline against gold: the incident-level YAML of SPEC §3.
+"""Measure the pipeline against gold: incident-level YAML (SPEC §3) or documents with `gold`.
 
 A mission annotates its own reports once and re-measures after every change of code, model or
 registries. Matching follows SPEC §3: a predicted incident matches a gold one when it cites one of
@@ -8,7 +8,11 @@ compatible act or shares an actor.
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,9 +22,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
+from ceasefire.agreement import Sides
+from ceasefire.export import gather
 from ceasefire.fuse import types_compatible
-from ceasefire.gazetteer import canonical_admin1
-from ceasefire.model import Document, EventType
+from ceasefire.gazetteer import canonical_admin1, read_places
+from ceasefire.model import Claim, Document, EventType, Verdict
+from ceasefire.pipeline import Knowledge, Pipeline, init_store
+from ceasefire.store import DocumentRow, Store
 from ceasefire.yamlfile import load_yaml
 
 MATCH_KM = 40.0
@@ -56,6 +64,7 @@ class OutOfScope(BaseModel):
 
 class IncidentGold(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    corpus: str = "reports"  # the documents the gold describes, relative to the gold file
     incidents: list[GoldIncident]
     out_of_scope: list[OutOfScope] = []
 
@@ -205,3 +214,220 @@ def score_incidents(
                     {"problem": "out-of-scope statement became a violation", "gold": statement.what}
                 )
     return scores
+
+
+# --- document-level gold: JSONL documents each carrying `gold` (ACLED- and FA-KES-style) -------
+
+
+@dataclass
+class Metric:
+    """Right out of scored; a metric is scored only on documents whose gold has the field."""
+
+    name: str
+    right: int = 0
+    scored: int = 0
+
+    def add(self, ok: bool) -> bool:
+        self.scored += 1
+        self.right += ok
+        return ok
+
+    @property
+    def value(self) -> float | None:
+        return self.right / self.scored if self.scored else None
+
+
+DOCUMENT_METRICS = (
+    "detection",
+    "verdict accuracy",
+    "admin1 accuracy",
+    "place within 10 km",
+    "event date in range",
+    "fatalities exact",
+    "perpetrator side",
+    "death toll within 10%",
+)
+
+
+@dataclass
+class DocumentScores:
+    metrics: dict[str, Metric] = field(
+        default_factory=lambda: {name: Metric(name) for name in DOCUMENT_METRICS}
+    )
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            (m.name, f"{m.value:.3f} ({m.right}/{m.scored})" if m.value is not None else "-")
+            for m in self.metrics.values()
+        ]
+
+
+def main_claim(claims: list[Claim]) -> Claim | None:
+    """The claim a document is mostly about: its deadliest event, else its first."""
+    factual = [c for c in claims if c.factuality.is_factual]
+    if not factual:
+        return None
+    return max(
+        factual,
+        key=lambda c: (c.fatalities_min or 0, -(c.spans[0].start if c.spans else 0)),
+    )
+
+
+def score_document(
+    gold: dict[str, Any],
+    claims: list[Claim],
+    verdict: Verdict | None,
+    sides: Sides,
+    scores: DocumentScores,
+) -> list[str]:
+    """Score one document's extraction against its gold; return the names of the misses."""
+    m = scores.metrics
+    claim = main_claim(claims)
+    misses = []
+
+    def check(name: str, ok: bool) -> None:
+        if not m[name].add(ok):
+            misses.append(name)
+
+    check("detection", claim is not None)
+    place = claim.place if claim else None
+    if gold.get("verdict"):
+        check("verdict accuracy", verdict is not None and verdict.status.value == gold["verdict"])
+    if gold.get("admin1"):
+        check(
+            "admin1 accuracy",
+            bool(place and place.admin1 and same_admin1(place.admin1, gold["admin1"])),
+        )
+    if gold.get("lat") is not None and gold.get("lon") is not None:
+        near = (
+            bool(place and place.lat is not None and place.lon is not None)
+            and km(
+                gold["lat"],
+                gold["lon"],
+                place.lat,
+                place.lon,  # type: ignore[union-attr,arg-type]
+            )
+            <= 10.0
+        )
+        check("place within 10 km", near)
+    if gold.get("event_date"):
+        day = date.fromisoformat(gold["event_date"])
+        check(
+            "event date in range",
+            bool(claim and claim.date_from and claim.date_to)
+            and claim.date_from <= day <= claim.date_to,  # type: ignore[union-attr,operator]
+        )
+    if gold.get("fatalities") is not None:
+        check(
+            "fatalities exact",
+            claim is not None and (claim.fatalities_min or 0) == gold["fatalities"],
+        )
+    if gold.get("side"):
+        predicted = "unknown"
+        if claim:
+            found = [sides.side(p.actor) for p in claim.perpetrators if p.actor]
+            predicted = next((s for s in found if s != "unknown"), "unknown")
+        check("perpetrator side", predicted == gold["side"])
+    if "civilians" in gold and "noncivilians" in gold:
+        toll = gold["civilians"] + gold["noncivilians"]
+        predicted = (claim.fatalities_min or 0) if claim else 0
+        check("death toll within 10%", abs(predicted - toll) <= 0.1 * toll)
+    return misses
+
+
+def _claim_summary(claim: Claim) -> dict[str, Any]:
+    place = claim.place
+    return {
+        "type": claim.event_type.value,
+        "factuality": claim.factuality.value,
+        "perpetrators": [p.actor or p.text for p in claim.perpetrators],
+        "targets": [t.actor or t.text for t in claim.targets],
+        "place": place
+        and {
+            "name": place.name or place.text,
+            "admin1": place.admin1,
+            "lat": place.lat,
+            "lon": place.lon,
+        },
+        "date": [str(claim.date_from), str(claim.date_to)],
+        "fatalities": [claim.fatalities_min, claim.fatalities_max],
+        "evidence": [s.text for s in claim.spans],
+    }
+
+
+def score_documents(store: Store, corpus: Path, sides: Sides, limit: int | None) -> DocumentScores:
+    """Score every document of a JSONL corpus whose lines carry `gold`."""
+    scores = DocumentScores()
+    gold_of: dict[str, dict[str, Any]] = {}
+    with corpus.open(encoding="utf-8") as handle:
+        for line in itertools.islice(handle, limit):
+            if line.strip():
+                record = json.loads(line)
+                gold_of[str(record["id"])] = record["gold"]
+    documents = {d.external_id: d for d in store.documents() if d.external_id in gold_of}
+    claims_of: dict[str, list[Claim]] = {}
+    for claim in store.claims(document_ids=[d.id for d in documents.values()]):
+        claims_of.setdefault(claim.document_id, []).append(claim)
+    incident_ids = {c.incident_id for group in claims_of.values() for c in group if c.incident_id}
+    verdicts = {i.id: i.verdict for i in store.incidents(ids=incident_ids, include_merged=True)}
+    for external_id, gold in gold_of.items():
+        doc = documents.get(external_id)
+        claims = claims_of.get(doc.id, []) if doc else []
+        claim = main_claim(claims)
+        verdict = verdicts.get(claim.incident_id) if claim and claim.incident_id else None
+        misses = score_document(gold, claims, verdict, sides, scores)
+        if misses:
+            scores.errors.append(
+                {
+                    "id": external_id,
+                    "missed": misses,
+                    "text": doc.text if doc else None,
+                    "gold": gold,
+                    "main": _claim_summary(claim) if claim else None,
+                    "verdict": verdict
+                    and {"status": verdict.status.value, "reason": verdict.reason.value},
+                    "claims": [_claim_summary(c) for c in claims],
+                }
+            )
+    return scores
+
+
+@dataclass
+class EvalResult:
+    rows: list[tuple[str, str]]
+    errors: list[dict[str, Any]]
+    documents: int
+    seconds: float
+
+
+def run_eval(gold: Path, *, limit: int | None = None, gazetteer: Path | None = None) -> EvalResult:
+    """Run the whole pipeline on a fresh temporary store and score it against `gold`."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ceasefire-eval-") as tmp:
+        store = Store.open(str(Path(tmp) / "eval.db"))
+        try:
+            knowledge = init_store(store)
+            if gazetteer is not None:
+                store.save_places(read_places(gazetteer))
+                knowledge = Knowledge.from_store(store)
+            pipeline = Pipeline(store, knowledge)
+            scores: IncidentScores | DocumentScores
+            if gold.suffix.lower() in (".yaml", ".yml"):
+                incident_gold = load_incident_gold(gold)
+                pipeline.run([gold.parent / incident_gold.corpus])
+                records = gather(store, knowledge)
+                keys = document_keys(store.documents())
+                scores = score_incidents(incident_gold, records, keys)
+            else:
+                corpus = gold
+                if limit is not None:
+                    corpus = Path(tmp) / gold.name
+                    with gold.open("rb") as src, corpus.open("wb") as dst:
+                        dst.writelines(itertools.islice(src, limit))
+                pipeline.run([corpus])
+                scores = score_documents(store, corpus, knowledge.sides, None)
+            documents = store.count(DocumentRow)
+        finally:
+            store.close()
+    return EvalResult(scores.rows(), scores.errors, documents, time.perf_counter() - started)

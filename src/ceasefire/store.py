@@ -468,9 +468,15 @@ class Store:
             claim.id = row.id
 
     def claims(
-        self, *, incident_ids: Iterable[int] | None = None, ids: Iterable[int] | None = None
+        self,
+        *,
+        incident_ids: Iterable[int] | None = None,
+        ids: Iterable[int] | None = None,
+        document_ids: Iterable[str] | None = None,
     ) -> list[Claim]:
         query = select(ClaimRow).order_by(ClaimRow.id)
+        if document_ids is not None:
+            query = query.where(ClaimRow.document_id.in_(list(document_ids)))
         if incident_ids is not None:
             query = query.where(ClaimRow.incident_id.in_(list(incident_ids)))
         if ids is not None:
