@@ -6,6 +6,7 @@ from ceasefire.fuse import becomes_incident, build_incident, fuse, independent_s
 from ceasefire.model import (
     ActorMention,
     Claim,
+    DatePrecision,
     EventType,
     Factuality,
     PlaceMention,
@@ -110,14 +111,36 @@ def test_different_places_dates_or_acts_stay_apart():
     assert not same_event(claim("b", day=20), base)
     assert not same_event(claim("b", type_=EventType.SIEGE), base)
     assert not same_event(claim("b", perps=(ISIS,)), base)
-    assert same_event(claim("b", type_=EventType.SHELLING, day=11), base)
+    assert not same_event(claim("b", day=11), base)
+    assert same_event(claim("b", type_=EventType.SHELLING), base)
 
 
-def test_a_coarse_place_fuses_within_its_governorate_and_the_finer_place_wins():
+def test_a_day_of_slack_only_when_a_date_is_not_exact():
+    base = build_incident([claim("a", cid=1)], SOURCES)
+    overnight = claim("b", day=11)
+    overnight.date_precision = DatePrecision.RANGE
+    assert same_event(overnight, base)
+
+
+def test_a_month_that_began_before_the_agreement_is_history():
+    december = claim("a")
+    december.date_from, december.date_to = date(2016, 12, 1), date(2016, 12, 31)
+    december.date_precision = DatePrecision.MONTH
+    assert not becomes_incident(december, EFFECTIVE)
+
+
+def test_within_one_report_a_coarse_place_defers_to_the_finer_one():
     incidents = []
-    fuse([claim("a", place=IDLIB_PROVINCE, cid=1), claim("b", cid=2)], incidents, {}, SOURCES)
+    fuse([claim("a", place=IDLIB_PROVINCE, cid=1), claim("a", cid=2)], incidents, {}, SOURCES)
     assert len(incidents) == 1
     assert incidents[0].place == KAFR_NABL
+
+
+def test_across_reports_a_governorate_or_no_place_does_not_tie_events():
+    incidents = []
+    claims = [claim("a", cid=1), claim("b", place=IDLIB_PROVINCE, cid=2), claim("c", place=None)]
+    fuse(claims, incidents, {}, SOURCES)
+    assert len(incidents) == 3
 
 
 def test_a_syndicated_copy_joins_without_raising_the_source_count():

@@ -33,14 +33,21 @@ _FAMILIES: tuple[frozenset[EventType], ...] = (
 )
 _ANY_FAMILY = frozenset({EventType.ATTACK_ON_CIVILIANS, EventType.OTHER})
 _PRECISION_ORDER = list(Precision)
-NEARBY_KM = 25.0
-DATE_SLACK = timedelta(days=1)
+NEARBY_KM = 10.0  # villages a few km apart are different events; one town's suburbs are not
+DATE_SLACK = timedelta(days=1)  # "overnight" and time-zone slips, unless both dates are exact
+MAX_SPAN_ACROSS_REPORTS = timedelta(days=2)
 
 
 def becomes_incident(claim: Claim, effective_from: date) -> bool:
-    """Plans, speculation, denials, characterisations and history stay claims only."""
+    """Plans, speculation, denials, characterisations and history stay claims only.
+
+    A month named as a whole ("in December") that began before the agreement is history even
+    when the agreement took effect on its last day.
+    """
     if not claim.factuality.is_factual:
         return False
+    if claim.date_precision is DatePrecision.MONTH and claim.date_from:
+        return claim.date_from >= effective_from
     return claim.date_to is None or claim.date_to >= effective_from
 
 
@@ -73,27 +80,42 @@ def _is_coarse(place: PlaceMention) -> bool:
     return place.precision not in (None, Precision.EXACT, Precision.TOWN)
 
 
-def _places_compatible(a: PlaceMention | None, b: PlaceMention | None) -> bool:
+def _places_compatible(
+    a: PlaceMention | None, b: PlaceMention | None, *, same_document: bool
+) -> bool:
+    """Within one report a coarse or missing place defers to the finer one; across reports a
+    governorate or a region says too little to tie two events together."""
     if a is None or b is None:
-        return a is b
+        return same_document
     if a.place is not None and a.place == b.place:
         return True
     if a.country and b.country and a.country != b.country:
         return False
     if _is_coarse(a) or _is_coarse(b):
-        return bool(a.admin1) and a.admin1 == b.admin1
+        return same_document and bool(a.admin1) and a.admin1 == b.admin1
     if None in (a.lat, a.lon, b.lat, b.lon):
         return False
     return _km(a, b) <= NEARBY_KM
 
 
-def _dates_compatible(claim: Claim, incident: Incident) -> bool:
+def _dates_compatible(claim: Claim, incident: Incident, *, same_document: bool) -> bool:
+    """Overlapping dates; across reports both must be dated to within a couple of days, since
+    "in recent days" at one place fits every event there that week."""
     if None in (claim.date_from, claim.date_to, incident.date_from, incident.date_to):
-        return claim.date_from is None and incident.date_from is None
+        return same_document and claim.date_from is None and incident.date_from is None
     assert claim.date_from and claim.date_to and incident.date_from and incident.date_to
+    if (
+        not same_document
+        and max(claim.date_to - claim.date_from, incident.date_to - incident.date_from)
+        > MAX_SPAN_ACROSS_REPORTS
+    ):
+        return False
+    exact = (
+        claim.date_precision is DatePrecision.DAY and incident.date_precision is DatePrecision.DAY
+    )
+    slack = timedelta(0) if exact else DATE_SLACK
     return (
-        claim.date_from <= incident.date_to + DATE_SLACK
-        and incident.date_from <= claim.date_to + DATE_SLACK
+        claim.date_from <= incident.date_to + slack and incident.date_from <= claim.date_to + slack
     )
 
 
@@ -101,33 +123,48 @@ def _actor_ids(mentions: Iterable[ActorMention]) -> set[str]:
     return {m.actor for m in mentions if m.actor}
 
 
-def _actors_compatible(claim: Claim, incident: Incident) -> bool:
-    """No contradiction: where both name participants, they share at least one."""
+def _actors_compatible(claim: Claim, incident: Incident, *, same_document: bool) -> bool:
+    """No contradiction: where both name participants, they share one; across reports that
+    each name both sides, one report's participants include the other's, so a clash with one
+    group never absorbs a clash with another at the same place."""
     ours = _actor_ids(claim.perpetrators) | _actor_ids(claim.targets)
     theirs = _actor_ids(incident.perpetrators) | _actor_ids(incident.targets)
-    return not ours or not theirs or bool(ours & theirs)
+    if not ours or not theirs:
+        return True
+    if same_document or len(ours) < 2 or len(theirs) < 2:
+        return bool(ours & theirs)
+    return ours <= theirs or theirs <= ours
 
 
-def same_event(claim: Claim, incident: Incident) -> bool:
+def same_event(claim: Claim, incident: Incident, *, same_document: bool = False) -> bool:
+    """Could the claim report the incident? `same_document`: the incident already has a claim
+    from the claim's own report."""
     return (
         types_compatible(claim.event_type, incident.event_type)
-        and _places_compatible(claim.place, incident.place)
-        and _dates_compatible(claim, incident)
-        and _actors_compatible(claim, incident)
+        and _places_compatible(claim.place, incident.place, same_document=same_document)
+        and _dates_compatible(claim, incident, same_document=same_document)
+        and _actors_compatible(claim, incident, same_document=same_document)
     )
 
 
-def _merge_mentions(groups: Iterable[list[ActorMention]]) -> list[ActorMention]:
-    """Resolved actors once each (first surface form seen); unresolved only if nothing resolved."""
-    resolved: dict[str, ActorMention] = {}
-    unresolved: list[ActorMention] = []
-    for mentions in groups:
-        for m in mentions:
-            if m.actor:
-                resolved.setdefault(m.actor, m)
-            elif all(u.text != m.text for u in unresolved):
-                unresolved.append(m)
-    return list(resolved.values()) or unresolved[:1]
+def _merge_roles(claims: list[Claim]) -> tuple[list[ActorMention], list[ActorMention]]:
+    """Perpetrators and targets over all claims, each actor once, in the role it was first
+    given: reports of a clash name its sides in either order, and the fused incident must not
+    make a side fight itself. Unresolved mentions only where nothing resolved."""
+    roles: dict[str, tuple[str, ActorMention]] = {}
+    unresolved: dict[str, list[ActorMention]] = {"perpetrator": [], "target": []}
+    for claim in claims:
+        for role, mentions in (("perpetrator", claim.perpetrators), ("target", claim.targets)):
+            for m in mentions:
+                if m.actor:
+                    roles.setdefault(m.actor, (role, m))
+                elif all(u.text != m.text for u in unresolved[role]):
+                    unresolved[role].append(m)
+
+    def of(role: str) -> list[ActorMention]:
+        return [m for r, m in roles.values() if r == role] or unresolved[role][:1]
+
+    return of("perpetrator"), of("target")
 
 
 def _finest_place(claims: list[Claim]) -> PlaceMention | None:
@@ -202,6 +239,7 @@ def build_incident(
         best[key] = max(best.get(key, 0.0), c.confidence)
     n_sources = len(best)
     doubt = math.prod(1 - c for c in best.values())
+    perpetrators, targets = _merge_roles(claims)
     status = ReviewStatus.CORROBORATED if n_sources > 1 else ReviewStatus.REPORTED
     if existing and existing.review_status not in (
         ReviewStatus.REPORTED,
@@ -212,8 +250,8 @@ def build_incident(
         id=existing.id if existing else None,
         event_type=event_type,
         claim_ids=[c.id for c in claims if c.id is not None],
-        perpetrators=_merge_mentions(c.perpetrators for c in claims),
-        targets=_merge_mentions(c.targets for c in claims),
+        perpetrators=perpetrators,
+        targets=targets,
         place=_finest_place(claims),
         date_from=date_from,
         date_to=date_to,
@@ -240,20 +278,27 @@ def fuse(
     `incidents` are the candidates already stored (with ids) and `claims_of` their claims; new
     incidents are appended to `incidents` without an id, so later claims can join them too.
     """
+    groups = [list(claims_of.get(i.id or -1, [])) for i in incidents]  # by position
     touched: dict[int, Incident] = {}
-    pending: dict[int, list[Claim]] = {}  # by position in `incidents`
     for claim in new_claims:
         match = next(
-            (i for i, incident in enumerate(incidents) if same_event(claim, incident)), None
+            (
+                i
+                for i, incident in enumerate(incidents)
+                if same_event(
+                    claim,
+                    incident,
+                    same_document=any(c.document_id == claim.document_id for c in groups[i]),
+                )
+            ),
+            None,
         )
         if match is None:
             incidents.append(build_incident([claim], sources))
+            groups.append([claim])
             match = len(incidents) - 1
-            pending[match] = [claim]
         else:
-            existing = incidents[match]
-            group = pending.setdefault(match, list(claims_of.get(existing.id or -1, [])))
-            group.append(claim)
-            incidents[match] = build_incident(group, sources, existing)
+            groups[match].append(claim)
+            incidents[match] = build_incident(groups[match], sources, incidents[match])
         touched[match] = incidents[match]
     return list(touched.values())

@@ -1,0 +1,185 @@
+"""The scorer, on small gold the team writes: matching rules and each metric."""
+
+from datetime import date
+
+import pytest
+
+from ceasefire.actors import load_actors
+from ceasefire.agreement import Sides, load_agreement
+from ceasefire.evaluate import (
+    DocumentScores,
+    IncidentGold,
+    main_claim,
+    score_document,
+    score_incidents,
+)
+from ceasefire.model import (
+    ActorMention,
+    Claim,
+    EventType,
+    Factuality,
+    PlaceMention,
+    Precision,
+    Reason,
+    Span,
+    Verdict,
+    VerdictStatus,
+)
+
+GOLD = IncidentGold.model_validate(
+    {
+        "incidents": [
+            {
+                "id": "strike",
+                "type": "airstrike",
+                "perpetrators": ["syrian-government-forces"],
+                "targets": ["civilians"],
+                "place": "Kafr Nabl",
+                "admin1": "Idleb",
+                "lat": 35.61,
+                "lon": 36.56,
+                "date_from": "2017-01-09",
+                "date_to": "2017-01-09",
+                "sources": ["a", "b"],
+                "verdict": "violation",
+                "violator": "government",
+            },
+            {
+                "id": "passing",
+                "type": "shelling",
+                "admin1": "Hama",
+                "date_from": "2017-01-20",
+                "date_to": "2017-01-20",
+                "sources": ["c"],
+                "verdict": "violation",
+                "violator": "opposition",
+                "optional": True,
+            },
+        ],
+        "out_of_scope": [{"doc": "a", "what": "the army would continue", "reason": "future"}],
+    }
+)
+KEYS = {"doc-a": "a", "doc-b": "b", "doc-c": "c"}
+
+
+def record(
+    rid="1",
+    *,
+    docs=("doc-a", "doc-b"),
+    lat=35.62,
+    day="2017-01-10",
+    status="violation",
+    violator="government",
+    sources=2,
+    evidence="Warplanes struck the market.",
+):
+    return {
+        "id": rid,
+        "type": "airstrike",
+        "place": {"name": "Kafr Nabl", "admin1": "Idlib", "lat": lat, "lon": 36.56},
+        "date_from": day,
+        "date_to": day,
+        "perpetrators": [{"actor": "syrian-government-forces"}],
+        "targets": [],
+        "verdict": {"status": status, "violator": violator},
+        "confidence": 0.8,
+        "independent_sources": sources,
+        "sources": [{"document": d, "evidence": [{"text": evidence}]} for d in docs],
+    }
+
+
+def test_a_matching_incident_is_found_with_its_verdict_and_sources():
+    scores = score_incidents(GOLD, [record()], KEYS)
+    assert (scores.gold, scores.found, scores.verdict_right, scores.sources_right) == (1, 1, 1, 1)
+    assert scores.false_violations == 0 and scores.unmatched_predictions == 0
+
+
+def test_optional_incidents_count_only_when_found():
+    assert score_incidents(GOLD, [], KEYS).gold == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"docs": ("doc-c",)}, {"lat": 34.0}, {"day": "2017-01-20"}],
+    ids=["other source", "too far", "too late"],
+)
+def test_a_prediction_elsewhere_does_not_match_and_is_a_false_violation(changes):
+    scores = score_incidents(GOLD, [record(**changes)], KEYS)
+    assert scores.found == 0
+    assert scores.false_violations == 1
+
+
+def test_wrong_violator_and_source_count_are_errors():
+    scores = score_incidents(GOLD, [record(violator="opposition", sources=1)], KEYS)
+    assert scores.found == 1 and scores.verdict_right == 0 and scores.sources_right == 0
+    assert {e["problem"] for e in scores.errors} == {"wrong verdict", "independent sources"}
+
+
+def test_an_out_of_scope_statement_made_a_violation_is_counted():
+    bad = record(evidence="A source said the army would continue to strike.")
+    assert score_incidents(GOLD, [bad], KEYS).out_of_scope_violations == 1
+
+
+def claim(
+    *, killed=None, start=0, factuality=Factuality.ASSERTED, perpetrator="syrian-government-forces"
+):
+    return Claim(
+        document_id="d",
+        spans=[Span(start, start + 5, "text.")],
+        event_type=EventType.SHELLING,
+        perpetrators=[ActorMention(perpetrator, "x")],
+        place=PlaceMention("p", "Nawa", "Nawa", 32.89, 36.04, "Dar'a", "SY", Precision.TOWN),
+        date_from=date(2017, 1, 11),
+        date_to=date(2017, 1, 11),
+        fatalities_min=killed,
+        fatalities_max=killed,
+        factuality=factuality,
+    )
+
+
+def test_the_main_claim_is_the_deadliest_factual_one():
+    first, deadly, planned = (
+        claim(start=0),
+        claim(killed=5, start=50),
+        claim(killed=90, factuality=Factuality.PLANNED),
+    )
+    assert main_claim([first, deadly, planned]) is deadly
+    assert main_claim([first, claim(start=9)]) is first
+    assert main_claim([planned]) is None
+
+
+@pytest.fixture(scope="module")
+def sides() -> Sides:
+    actors = load_actors()
+    return Sides(load_agreement(None, actors), actors)
+
+
+def test_each_document_metric_is_scored_only_where_gold_has_it(sides):
+    scores = DocumentScores()
+    verdict = Verdict(VerdictStatus.VIOLATION, Reason.PROHIBITED_ACT_BY_PARTY, "c", "e", "1")
+    acled = {
+        "event_date": "2017-01-11",
+        "admin1": "Daraa",
+        "lat": 32.90,
+        "lon": 36.05,
+        "fatalities": 4,
+        "verdict": "violation",
+    }
+    misses = score_document(acled, [claim(killed=3)], verdict, sides, scores)
+    assert misses == ["fatalities exact"]
+    fakes = {"admin1": "daraa", "side": "government", "civilians": 9, "noncivilians": 1}
+    misses = score_document(fakes, [claim(killed=11)], None, sides, scores)
+    assert misses == []
+    m = scores.metrics
+    assert (m["detection"].scored, m["verdict accuracy"].scored, m["perpetrator side"].scored) == (
+        2,
+        1,
+        1,
+    )
+    assert m["death toll within 10%"].right == 1
+    assert score_document(fakes, [], None, sides, scores) == [
+        "detection",
+        "admin1 accuracy",
+        "perpetrator side",
+        "death toll within 10%",
+    ]
