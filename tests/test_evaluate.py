@@ -64,6 +64,7 @@ KEYS = {"doc-a": "a", "doc-b": "b", "doc-c": "c"}
 
 def record(
     rid="1",
+    admin1="Idlib",
     *,
     docs=("doc-a", "doc-b"),
     lat=35.62,
@@ -76,7 +77,7 @@ def record(
     return {
         "id": rid,
         "type": "airstrike",
-        "place": {"name": "Kafr Nabl", "admin1": "Idlib", "lat": lat, "lon": 36.56},
+        "place": {"name": "Kafr Nabl", "admin1": admin1, "lat": lat, "lon": 36.56},
         "date_from": day,
         "date_to": day,
         "perpetrators": [{"actor": "syrian-government-forces"}],
@@ -100,7 +101,7 @@ def test_optional_incidents_count_only_when_found():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"docs": ("doc-c",)}, {"lat": 34.0}, {"day": "2017-01-20"}],
+    [{"docs": ("doc-c",)}, {"lat": 34.0, "admin1": "Homs"}, {"day": "2017-01-20"}],
     ids=["other source", "too far", "too late"],
 )
 def test_a_prediction_elsewhere_does_not_match_and_is_a_false_violation(changes):

@@ -160,3 +160,14 @@ def test_a_new_claim_joins_a_stored_incident_and_keeps_its_review():
     assert [i.id for i in touched] == [7]
     assert touched[0].claim_ids == [1, 2]
     assert touched[0].review_status is ReviewStatus.VERIFIED
+
+
+def test_a_unit_and_its_parent_force_are_the_same_participant():
+    jets = ActorMention("syrian-air-force", "regime jets")
+    roots = {"syrian-air-force": "syrian-government-forces"}
+    civilians = ActorMention("civilians", "shoppers")
+    a = build_incident([claim("a", cid=1, targets=(civilians,))], SOURCES)
+    b = claim("b", perps=(jets,), targets=(civilians,))
+    b.perpetrators.append(ActorMention("hezbollah", "Hezbollah"))
+    assert not same_event(b, a)
+    assert same_event(b, a, roots=roots)

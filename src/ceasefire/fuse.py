@@ -119,16 +119,20 @@ def _dates_compatible(claim: Claim, incident: Incident, *, same_document: bool) 
     )
 
 
-def _actor_ids(mentions: Iterable[ActorMention]) -> set[str]:
-    return {m.actor for m in mentions if m.actor}
+def _forces(mentions: Iterable[ActorMention], roots: Mapping[str, str]) -> set[str]:
+    """The forces named, each as its top-level actor: "regime jets" in one report and
+    "government forces" in another are the same force."""
+    return {roots.get(m.actor, m.actor) for m in mentions if m.actor}
 
 
-def _actors_compatible(claim: Claim, incident: Incident, *, same_document: bool) -> bool:
+def _actors_compatible(
+    claim: Claim, incident: Incident, *, same_document: bool, roots: Mapping[str, str]
+) -> bool:
     """No contradiction: where both name participants, they share one; across reports that
     each name both sides, one report's participants include the other's, so a clash with one
     group never absorbs a clash with another at the same place."""
-    ours = _actor_ids(claim.perpetrators) | _actor_ids(claim.targets)
-    theirs = _actor_ids(incident.perpetrators) | _actor_ids(incident.targets)
+    ours = _forces(claim.perpetrators, roots) | _forces(claim.targets, roots)
+    theirs = _forces(incident.perpetrators, roots) | _forces(incident.targets, roots)
     if not ours or not theirs:
         return True
     if same_document or len(ours) < 2 or len(theirs) < 2:
@@ -136,14 +140,20 @@ def _actors_compatible(claim: Claim, incident: Incident, *, same_document: bool)
     return ours <= theirs or theirs <= ours
 
 
-def same_event(claim: Claim, incident: Incident, *, same_document: bool = False) -> bool:
+def same_event(
+    claim: Claim,
+    incident: Incident,
+    *,
+    same_document: bool = False,
+    roots: Mapping[str, str] | None = None,
+) -> bool:
     """Could the claim report the incident? `same_document`: the incident already has a claim
-    from the claim's own report."""
+    from the claim's own report; `roots` maps actor ids to their top-level actor."""
     return (
         types_compatible(claim.event_type, incident.event_type)
         and _places_compatible(claim.place, incident.place, same_document=same_document)
         and _dates_compatible(claim, incident, same_document=same_document)
-        and _actors_compatible(claim, incident, same_document=same_document)
+        and _actors_compatible(claim, incident, same_document=same_document, roots=roots or {})
     )
 
 
@@ -272,6 +282,7 @@ def fuse(
     incidents: list[Incident],
     claims_of: dict[int, list[Claim]],
     sources: Mapping[str, Source],
+    roots: Mapping[str, str] | None = None,
 ) -> list[Incident]:
     """Attach each new claim to a matching incident or open a new one; return those touched.
 
@@ -289,6 +300,7 @@ def fuse(
                     claim,
                     incident,
                     same_document=any(c.document_id == claim.document_id for c in groups[i]),
+                    roots=roots,
                 )
             ),
             None,

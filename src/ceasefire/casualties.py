@@ -1,0 +1,269 @@
+"""How many were killed: counts read off the parse, never off the wounded or the captured.
+
+A number counts as fatalities when the first death or harm word governing it (or its noun) is a
+death word: "killing 12 civilians", "12 soldiers and 8 rebels were killed", "the death toll rose
+to 70", "two children were among the dead". Counts of parts ("including 3 children", "12 of whom
+were rebels") do not add to the count they are part of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from ceasefire.nlp import ACTOR, CasualtyLexicon, load_lexicon, word_forms
+
+_NOT_COUNTS = {"TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"}
+_BARE_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "appos", "conj", "npadvmod", "ROOT"}
+_BARE_PREPS = {"to", "at", "as", "of"}
+_NOMINAL_ARGS = {"nsubj", "nsubjpass", "dobj", "attr", "oprd", "acomp", "agent", "xcomp"}
+
+
+@dataclass(frozen=True)
+class Casualties:
+    """Fatalities found in one sentence; `total` when it restates a whole toll ("the toll rose
+    to 20", "fatalities coded as 10"), `additive` when it adds to counts read before it
+    ("three civilians were also killed")."""
+
+    min: int | None
+    max: int | None
+    total: bool = False
+    additive: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.min is not None or self.max is not None
+
+
+@dataclass(frozen=True)
+class _Count:
+    token: Token  # the word the number stands on (its noun, or the number itself)
+    low: int | None
+    high: int | None
+    subset: bool
+    total: bool
+
+
+def parse_casualties(span: Span | Doc) -> tuple[int | None, int | None]:
+    """Fatalities (min, max) in a sentence; (0, 0) for "no casualties were reported"."""
+    found = count_casualties(span)
+    return found.min, found.max
+
+
+def count_casualties(span: Span | Doc) -> Casualties:
+    lexicon = load_lexicon().casualties
+    tokens = list(span)
+    counts = [c for c in _counts(tokens, lexicon) if c is not None]
+    whole = [c for c in counts if not c.subset]
+    whole = [c for c in whole if c.total] or whole  # "many were killed, coded as 10"
+    if whole:
+        low = sum(c.low or 0 for c in whole) if any(c.low is not None for c in whole) else None
+        high = None if any(c.high is None for c in whole) else sum(c.high or 0 for c in whole)
+        additive = any(_is(t, lexicon.additive_words) for t in tokens)
+        return Casualties(low, high, total=any(c.total for c in whole), additive=additive)
+    if counts:  # only parts are known: "two children were among the dead"
+        return Casualties(max(c.low or 0 for c in counts) or None, None)
+    if _no_deaths(tokens, lexicon):
+        return Casualties(0, 0)
+    return Casualties(None, None)
+
+
+def _counts(tokens: list[Token], lexicon: CasualtyLexicon) -> list[_Count | None]:
+    counts: list[_Count | None] = []
+    i = 0
+    while i < len(tokens):
+        found = _number_at(tokens, i, lexicon)
+        if found is None:
+            i += 1
+            continue
+        value, high, end, vague = found
+        counts.append(_classify(tokens, i, end, value, high, vague, lexicon))
+        i = end
+    return counts
+
+
+def _number_at(
+    tokens: list[Token], i: int, lexicon: CasualtyLexicon
+) -> tuple[int, int | None, int, bool] | None:
+    """(value, upper value of a range, end index, vague) of a count starting at tokens[i]."""
+    for phrase, value in lexicon.vague_counts.items():
+        words = phrase.split()
+        if [t.lower_ for t in tokens[i : i + len(words)]] == words:
+            return value, None, i + len(words), True
+    value = _number(tokens[i], lexicon)
+    if value is None or not _may_count(tokens, i, value):
+        return None
+    end = i + 1
+    # "twenty-five", "two hundred"
+    while end < len(tokens):
+        if tokens[end].text == "-" and end + 1 < len(tokens):
+            nxt = _number(tokens[end + 1], lexicon)
+            if nxt is not None and nxt < 10 <= value:
+                value, end = value + nxt, end + 2
+                continue
+        nxt = _number(tokens[end], lexicon)
+        if nxt in (100, 1000):
+            value, end = value * nxt, end + 1
+        elif nxt is not None and nxt < 10 <= value and value % 10 == 0:
+            value, end = value + nxt, end + 1
+        else:
+            break
+    # "one to three", "5-7", "between 4 and 6"
+    joiners = (
+        ("to", "-", "–", "or", "and")
+        if i and tokens[i - 1].lower_ == "between"
+        else (
+            "to",
+            "-",
+            "–",
+            "or",
+        )
+    )
+    if end + 1 < len(tokens) and tokens[end].lower_ in joiners:
+        upper = _number(tokens[end + 1], lexicon)
+        if upper is not None and upper > value:
+            return value, upper, end + 2, False
+    return value, value, end, False
+
+
+def _may_count(tokens: list[Token], i: int, value: int) -> bool:
+    """Not a year, an age, a time or a distance; not "no one"."""
+    token = tokens[i]
+    if token.ent_type_ in _NOT_COUNTS or (i and tokens[i - 1].lower_ in ("no", "not")):
+        return False
+    if token.ent_type_ == "DATE":  # the recogniser also tags "rose to 70" as a date
+        in_phrase = any(
+            0 <= j < len(tokens) and tokens[j].ent_type_ == "DATE" for j in (i - 1, i + 1)
+        )
+        return not in_phrase and not 1900 <= value <= 2100
+    return True
+
+
+def _number(token: Token, lexicon: CasualtyLexicon) -> int | None:
+    text = token.text.replace(",", "")
+    if text.isdigit():
+        return int(text)
+    value = lexicon.numbers.get(token.lower_)
+    if value == 1 and token.lower_ in ("a", "an") and token.dep_ != "det":
+        return None
+    return value
+
+
+def _classify(
+    tokens: list[Token],
+    start: int,
+    end: int,
+    value: int,
+    high: int | None,
+    vague: bool,
+    lexicon: CasualtyLexicon,
+) -> _Count | None:
+    number = tokens[start]
+    last = tokens[end - 1]
+    if end < len(tokens) and _is(tokens[end], lexicon.harm_words):
+        return None  # "more than 30 wounded"
+    noun = _noun_of(number, last, tokens, end, lexicon)
+    if noun is None:
+        return None
+    if number.lower_ in ("a", "an") and not _is_people(noun, lexicon):
+        return None  # "a" counts a person ("a child was killed"), nothing else
+    kind, path = _governing_kind(noun, lexicon)
+    if kind != "death":
+        return None
+    before = " ".join(t.lower_ for t in tokens[max(0, start - 4) : start])
+    after = " ".join(t.lower_ for t in tokens[end : end + 2])
+    subset = any(w in lexicon.subset_words for w in (*path, after)) or any(
+        before.endswith(w) for w in lexicon.subset_words
+    )
+    total = any(_is(t, lexicon.total_words) for t in _clause(noun))
+    low: int | None = value
+    if vague or any(before.endswith(w) for w in lexicon.at_least):
+        high = None
+    elif any(before.endswith(w) for w in lexicon.at_most):
+        low, high = None, value
+    return _Count(noun, low, high, subset, total)
+
+
+def _noun_of(
+    number: Token, last: Token, tokens: list[Token], end: int, lexicon: CasualtyLexicon
+) -> Token | None:
+    """The word a count stands on, or None when it counts something other than people."""
+    candidates: list[Token] = []
+    if number.dep_ in ("nummod", "quantmod", "amod", "det", "compound"):
+        candidates.append(number.head)
+    if end < len(tokens) and tokens[end].lower_ == "of":  # "dozens of civilians"
+        candidates.extend(c for c in tokens[end].children if c.dep_ == "pobj")
+    candidates.append(last.head if last.dep_ in ("nummod", "quantmod", "amod") else last)
+    for noun in candidates:
+        while noun.dep_ == "compound" and noun.head.pos_ in ("NOUN", "PROPN"):
+            noun = noun.head  # "two SDF soldiers"
+        if noun != number and noun != last:
+            if _is_people(noun, lexicon) or _is(noun, lexicon.death_words):
+                return noun
+            if _is(noun, lexicon.harm_words):
+                return None
+    # A bare number: "killing 20", "20 were killed", "the toll rose to 70".
+    if number.dep_ in _BARE_DEPS or (number.dep_ == "pobj" and number.head.lower_ in _BARE_PREPS):
+        return number
+    return None
+
+
+def _is_people(token: Token, lexicon: CasualtyLexicon) -> bool:
+    return _is(token, lexicon.people_nouns) or token.ent_type_ in (ACTOR, "PERSON", "NORP")
+
+
+def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, list[str]]:
+    """'death' or 'harm' from the nearest governing word that says which, with the path."""
+    path: list[str] = []
+    token: Token | None = noun
+    while token is not None:
+        path.append(token.lower_)
+        if token != noun or token.pos_ != "NUM":
+            if _is(token, lexicon.harm_words):
+                return "harm", path
+            if _is(token, lexicon.death_words):
+                return "death", path
+        if token.pos_ in ("VERB", "AUX") or token.dep_ == "ROOT":
+            for child in token.children:
+                if child.dep_ in _NOMINAL_ARGS and child != noun:
+                    # "fatalities coded as 10", "the toll rose to 70"
+                    words = [w for w in child.subtree if w.pos_ in ("NOUN", "ADJ", "PROPN")]
+                    if any(_is(w, lexicon.death_words) for w in words):
+                        return "death", path
+                    if any(_is(w, lexicon.harm_words) for w in words):
+                        return "harm", path
+                for grandchild in child.children if child.dep_ == "prep" else ():
+                    if _is(grandchild, lexicon.death_words):
+                        return "death", [*path, child.lower_]  # "were among the dead"
+        token = token.head if token.head != token else None
+    return None, path
+
+
+def _clause(token: Token) -> list[Token]:
+    """The words of the clause a count is in, for spotting "toll" and "total"."""
+    head = token
+    while head.head != head and head.pos_ not in ("VERB", "AUX"):
+        head = head.head
+    return list(head.subtree)
+
+
+def _no_deaths(tokens: list[Token], lexicon: CasualtyLexicon) -> bool:
+    """ "No losses reported", "neither injuries nor fatalities", "no one was killed"."""
+    negations = load_lexicon().factuality.denied.negations
+    for i, token in enumerate(tokens):
+        if not _is(token, lexicon.death_words):
+            continue
+        window = tokens[max(0, i - 4) : i]
+        for j in range(len(window) - 1, -1, -1):
+            word = window[j]
+            if word.is_punct or (word.pos_ == "VERB" and not _is(word, lexicon.death_words)):
+                break
+            if word.lower_ in negations or word.lower_ in ("nobody", "none"):
+                return True
+    return False
+
+
+def _is(token: Token, words: frozenset[str]) -> bool:
+    """The word or its lemma is listed (the lemmatizer gives "cod" for "coded")."""
+    return any(form in words for form in word_forms(token))

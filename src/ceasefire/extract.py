@@ -1,0 +1,943 @@
+"""From a cleaned document to claims: who did what to whom, where, when, how many were killed.
+
+Each sentence with a trigger word of the lexicon becomes a claim, anchored on the trigger that
+stands highest in the parse: the act is read from the most specific trigger ("killed in a car
+bomb" is a bombing), the sides from the anchor's subject, object and prepositions, the
+factuality from the words governing it. A following sentence that only adds to the same event
+("During the clashes, 4 rebels were killed.", "No losses were reported.") extends the claim
+instead of starting another. What a sentence does not say (the place, the date) comes from the
+event before it in the same document, and a dateline is never taken for the event's place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from ceasefire.actors import ActorRegistry
+from ceasefire.casualties import Casualties, count_casualties
+from ceasefire.factuality import classify
+from ceasefire.gazetteer import Gazetteer
+from ceasefire.model import (
+    ActorKind,
+    ActorMention,
+    Claim,
+    DatePrecision,
+    Document,
+    EventType,
+    Factuality,
+    PlaceMention,
+    Precision,
+)
+from ceasefire.model import Span as Evidence
+from ceasefire.nlp import (
+    ACTOR,
+    PLACE,
+    Lexicon,
+    TriggerRule,
+    build_nlp,
+    load_lexicon,
+    word_forms,
+)
+from ceasefire.resolve import (
+    Antecedents,
+    DateRange,
+    default_range,
+    is_modifier,
+    resolve_place,
+    sentence_dates,
+)
+
+# "BEIRUT, Jan 10 (Reuters) -", "DAMASCUS (SANA) –", "AMMAN, Jordan (AP) —"
+_DATELINE = re.compile(
+    r"^[ \t]*(?:[A-Z][A-Z'.-]{2,}(?:\s+[A-Z][A-Z'.-]+)*|[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+)*"
+    r"(?=[^\n]{0,40}\([^)\n]{2,30}\)))[^\n]{0,60}?(?:\([^)\n]{2,30}\))?\s*[-–—:]{1,2}\s",
+    re.MULTILINE,
+)
+_DATELINE_WITHIN = 1000  # characters: a dateline opens the story, after headline and byline
+_CLAUSE_DEPS = {"relcl", "advcl", "ccomp", "parataxis", "csubj"}
+_LOCATIVE = {"in", "inside", "into", "within", "across", "at", "near", "around", "outside"}
+_NOUNS = ("NOUN", "PROPN")
+_DEFINITE = {"the", "these", "those", "this", "that"}
+_MERGE_WINDOW = 3  # sentences after an event that can still add to it
+
+
+@dataclass(frozen=True)
+class Trigger:
+    tokens: tuple[Token, ...]
+    rule: TriggerRule
+
+    @property
+    def head(self) -> Token:
+        """The word of a multi-word trigger that the others hang from."""
+        return min(self.tokens, key=_depth)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    root: Token
+    actor: str | None
+    text: str
+
+
+@dataclass
+class _Draft:
+    """A claim being built, and what later sentences may still add to it."""
+
+    claim: Claim
+    sentence: int
+    casualties: Casualties
+    explicit_date: bool
+    own_place: bool
+    actors: set[str | None] = field(default_factory=set)
+
+    @property
+    def has_content(self) -> bool:
+        """Whether the sentence says who acted, where or when, beyond naming an act."""
+        return bool(self.claim.perpetrators) or self.own_place or self.explicit_date
+
+
+class TriggerIndex:
+    """The lexicon's trigger words by first word, longest phrase first."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], TriggerRule]]] = {}
+        for rule in lexicon.triggers:
+            for phrase in rule.words:
+                words = tuple(phrase.replace("-", " ").split())
+                self._by_first.setdefault(words[0], []).append((words, rule))
+        for entries in self._by_first.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+
+    def find(self, sentence: Span) -> list[Trigger]:
+        tokens = [t for t in sentence if t.text != "-"]
+        found: list[Trigger] = []
+        i = 0
+        while i < len(tokens):
+            match = self._match_at(tokens, i)
+            if match is None:
+                i += 1
+                continue
+            size, rule = match
+            trigger = Trigger(tuple(tokens[i : i + size]), rule)
+            if _usable(trigger):
+                found.append(trigger)
+            i += size
+        return found
+
+    def names_act(self, token: Token) -> bool:
+        """Whether a single word is a trigger on its own ("airstrike", "shelling")."""
+        return any(
+            len(words) == 1
+            for form in word_forms(token)
+            for words, _ in self._by_first.get(form, ())
+        )
+
+    def _match_at(self, tokens: list[Token], i: int) -> tuple[int, TriggerRule] | None:
+        first = tokens[i]
+        for key in word_forms(first):
+            for words, rule in self._by_first.get(key, ()):
+                window = tokens[i : i + len(words)]
+                if len(window) == len(words) and all(
+                    w in word_forms(t) for w, t in zip(words, window, strict=True)
+                ):
+                    if rule.pos and _coarse(first) != rule.pos:
+                        continue
+                    return len(words), rule
+        return None
+
+
+def _coarse(token: Token) -> str:
+    """VERB or NOUN; an unknown past tense the tagger took for a noun ("retook") is a verb."""
+    if token.pos_ in ("VERB", "AUX") or any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in token.children
+    ):
+        return "VERB"
+    return "NOUN" if token.pos_ in _NOUNS else ""
+
+
+def _usable(trigger: Trigger) -> bool:
+    """Not part of a name ("Euphrates Shield"), nor an adjective ("the besieged town")."""
+    if any(t.ent_type_ in (ACTOR, PLACE) for t in trigger.tokens):
+        return False
+    head = trigger.head
+    return not (len(trigger.tokens) == 1 and head.dep_ == "amod" and head.tag_ in ("VBN", "VBD"))
+
+
+def _depth(token: Token) -> int:
+    return sum(1 for _ in token.ancestors)
+
+
+class Extractor:
+    """Claims from documents, with the language pipeline and lexicon built once."""
+
+    def __init__(
+        self, actors: ActorRegistry, gazetteer: Gazetteer, nlp: Language | None = None
+    ) -> None:
+        self.actors = actors
+        self.gazetteer = gazetteer
+        self.nlp = nlp if nlp is not None else build_nlp(actors, gazetteer)
+        self.lexicon = load_lexicon()
+        self.triggers = TriggerIndex(self.lexicon)
+
+    def extract(self, document: Document) -> list[Claim]:
+        return self._claims(document, self.nlp(document.text))
+
+    def extract_many(
+        self, documents: Iterable[Document], batch_size: int = 32
+    ) -> Iterator[tuple[Document, list[Claim]]]:
+        """Claims per document, in input order, parsing in batches as documents stream in."""
+        ours, texts = itertools.tee(documents)
+        parsed = self.nlp.pipe((d.text for d in texts), batch_size=batch_size)
+        for document, doc in zip(ours, parsed, strict=True):
+            yield document, self._claims(document, doc)
+
+    # --- one document ---------------------------------------------------------------------------
+
+    def _claims(self, document: Document, doc: Doc) -> list[Claim]:
+        dateline = _dateline(doc.text)
+        antecedents = Antecedents(self.actors)
+        drafts: list[_Draft] = []
+        first_place: PlaceMention | None = None
+        hint: str | None = None
+        for index, sentence in enumerate(_sentences(doc)):
+            mentions = self._mentions(sentence, antecedents)
+            places = self._places(sentence, dateline, hint)
+            hint = next((p.admin1 for p in places if p.admin1), hint)
+            if first_place is None and places:
+                first_place = min(places, key=_place_rank)
+            triggers = self.triggers.find(sentence)
+            recent = [d for d in drafts if index - d.sentence <= _MERGE_WINDOW]
+            if not triggers:
+                # "Four civilians died.", "No losses were reported.": the toll of the event the
+                # text is telling, the last one that named who or where
+                told = [d for d in recent if d.claim.perpetrators or d.own_place] or recent
+                if told:
+                    self._add_casualties(told[-1], sentence, index)
+                continue
+            draft = self._draft(document, sentence, index, triggers, mentions, places, dateline)
+            if not draft.has_content and not draft.claim.factuality.is_factual:
+                continue  # "No advances were reported."
+            host = _host(recent, draft)
+            if host is not None:
+                _merge(host, draft)
+                host.sentence = index
+            else:
+                self._inherit(draft, drafts[-1] if drafts else None, first_place, document)
+                drafts.append(draft)
+        for draft in drafts:
+            draft.claim.confidence = _confidence(draft)
+        return [d.claim for d in drafts]
+
+    def _draft(
+        self,
+        document: Document,
+        sentence: Span,
+        index: int,
+        triggers: list[Trigger],
+        mentions: list[_Mention],
+        places: list[PlaceMention],
+        dateline: tuple[int, int],
+    ) -> _Draft:
+        anchor = _anchor(triggers, self.lexicon)
+        perpetrators, targets = self._roles(anchor, triggers, sentence, mentions)
+        event_type = self._event_type(anchor, triggers, sentence, perpetrators, targets)
+        factuality = classify(sentence, anchor.head, anchor.tokens)
+        dates = [  # the dateline's date is when the story was filed, not when the event was
+            (span, found)
+            for span, found in sentence_dates(sentence, document.published_at)
+            if not dateline[0] <= span.start_char < dateline[1]
+        ]
+        date = _closest(dates, anchor.head)
+        casualties = count_casualties(sentence)
+        claim = Claim(
+            document_id=document.id,
+            spans=[_evidence(sentence)],
+            event_type=event_type,
+            perpetrators=[ActorMention(m.actor, m.text) for m in perpetrators],
+            targets=[ActorMention(m.actor, m.text) for m in targets],
+            place=min(places, key=_place_rank) if places else None,
+            fatalities_min=casualties.min,
+            fatalities_max=casualties.max,
+            factuality=factuality,
+        )
+        if date is not None:
+            _set_date(claim, date)
+        return _Draft(
+            claim=claim,
+            sentence=index,
+            casualties=casualties,
+            explicit_date=date is not None,
+            own_place=bool(places),
+            actors={m.actor for m in (*perpetrators, *targets)},
+        )
+
+    def _inherit(
+        self,
+        draft: _Draft,
+        last: _Draft | None,
+        first_place: PlaceMention | None,
+        document: Document,
+    ) -> None:
+        """Place and date a sentence leaves unsaid come from the event before it."""
+        claim = draft.claim
+        if claim.place is None:
+            claim.place = last.claim.place if last is not None else first_place
+        if not draft.explicit_date:
+            if last is not None and last.explicit_date:
+                claim.date_from, claim.date_to = last.claim.date_from, last.claim.date_to
+                claim.date_precision = last.claim.date_precision
+                draft.explicit_date = True
+            elif (vague := default_range(document.published_at)) is not None:
+                _set_date(claim, vague)
+
+    def _add_casualties(self, draft: _Draft, sentence: Span, index: int) -> None:
+        found = count_casualties(sentence)
+        if found.known:
+            _combine(draft, found)
+            draft.claim.spans.append(_evidence(sentence))
+            draft.sentence = index
+
+    # --- actors ---------------------------------------------------------------------------------
+
+    def _mentions(self, sentence: Span, antecedents: Antecedents) -> list[_Mention]:
+        """Registry actors named in the sentence, and nouns and pronouns that refer to one ("the
+        group", "it"), resolved in reading order."""
+        named: dict[int, _Mention] = {}
+        covered: set[int] = set()
+        for ent in sentence.ents:
+            covered.update(range(ent.start, ent.end))
+            if ent.label_ == ACTOR and not _is_location(ent, self.gazetteer):
+                actor = self._specific(ent, antecedents) or ent.ent_id_ or None
+                named[ent.root.i] = _Mention(ent.root, actor, ent.text)
+            elif ent.label_ in ("ORG", "NORP") and not _in_source(ent):
+                # a force the registry does not know by this name is kept for a reviewer; a
+                # nationality that names no force ("the Syrian town") is no actor
+                actor = self._named(ent)
+                if actor is not None or ent.label_ == "ORG":
+                    named[ent.root.i] = _Mention(ent.root, actor, ent.text)
+        mentions: list[_Mention] = []
+        for token in sentence:
+            if token.i in named:
+                mention = named[token.i]
+            elif token.i in covered or (mention := self._referring(token, antecedents)) is None:
+                continue
+            mentions.append(mention)
+            antecedents.observe(mention.actor)
+        return mentions
+
+    def _specific(self, ent: Span, antecedents: Antecedents) -> str | None:
+        """ "the rebels" after "Jaysh al-Islam fighters attacked": the group named before, when
+        it is one of the generic actor's members."""
+        root = ent.root
+        words = [t for t in ent if t.lower_ not in _DEFINITE]
+        definite = ent[0].lower_ in _DEFINITE or any(
+            c.dep_ == "det" and c.lower_ in _DEFINITE for c in root.children
+        )
+        if not definite or len(words) != 1 or root.lemma_.lower() not in self.lexicon.coreference:
+            return None
+        actor = antecedents.resolve(ent.root)
+        generic = ent.ent_id_
+        if actor and generic in self.actors.lineage(actor) and actor != generic:
+            return actor
+        return None
+
+    def _named(self, ent: Span) -> str | None:
+        """The registry actor of a name the ruler missed; a nationality ("a Russian airstrike")
+        stands for its forces, unless it only describes a group ("Syrian rebels")."""
+        forms = [ent.text]
+        head = ent.root.head
+        describes_act = head.lemma_.lower() in self.lexicon.agent_nouns or self.triggers.names_act(
+            head
+        )
+        if ent.label_ == "NORP" and describes_act and head.ent_type_ != ACTOR:
+            forms += [f"{ent.text} {word}" for word in self.lexicon.nationality_heads]
+        return next((i for f in forms if (i := _registry_id(self.actors, f))), None)
+
+    def _referring(self, token: Token, antecedents: Antecedents) -> _Mention | None:
+        """A pronoun or noun standing for an actor: "it", "the group", "government artillery"."""
+        if token.pos_ == "PRON":
+            if token.dep_ not in ("nsubj", "nsubjpass"):
+                return None  # "their positions": too often someone else's
+            actor = antecedents.resolve(token)
+            return _Mention(token, actor, token.text) if actor else None
+        if token.pos_ != "NOUN" or is_modifier(token.doc[token.i : token.i + 1]):
+            return None  # "rebel-held"
+        if token.dep_ in ("compound", "amod"):
+            # "government rockets", "regime shelling": a modifier naming a force
+            actor = self._forces_of(token.text)
+            return _Mention(token, actor, token.text) if actor else None
+        if token.lemma_.lower() not in self.lexicon.agent_nouns:
+            return None
+        text = _noun_phrase(token)
+        definite = any(c.dep_ == "det" and c.lower_ in _DEFINITE for c in token.children)
+        actor = antecedents.resolve(token) if definite else None
+        if actor is None:
+            modifiers = [c.text for c in token.lefts if c.dep_ in ("compound", "amod")]
+            actor = _registry_id(self.actors, text) or self._forces_of(" ".join(modifiers))
+        return _Mention(token, actor, text)
+
+    def _forces_of(self, words: str) -> str | None:
+        """ "government" -> the actor called "government forces", if the registry has one."""
+        if not words:
+            return None
+        heads = self.lexicon.nationality_heads
+        return next((i for h in heads if (i := _registry_id(self.actors, f"{words} {h}"))), None)
+
+    def _roles(
+        self, anchor: Trigger, triggers: list[Trigger], sentence: Span, mentions: list[_Mention]
+    ) -> tuple[list[_Mention], list[_Mention]]:
+        by_root = {m.root.i: m for m in mentions}
+        clash = anchor.rule.type == EventType.CLASH
+        roles = _Roles(by_root, self.lexicon, clash)
+        roles.read(anchor)
+        for other in sorted(triggers, key=lambda t: _depth(t.head)):
+            if roles.perpetrators:
+                break
+            if other is not anchor:  # "attacked X with airstrikes": who, from the other word
+                helper = _Roles(by_root, self.lexicon, clash)
+                helper.read(other)
+                roles.perpetrators += [m for m in helper.perpetrators if m not in roles.targets]
+        if not (clash and roles.targets):
+            roles.victims(sentence)  # the dead of a clash are on both sides
+        roles.fallback(anchor, sentence, mentions)
+        perpetrators, targets = roles.result()
+        # civilians are never a side of the fighting, only its target
+        civilian = [m for m in perpetrators if m.actor and self._is_civilian(m.actor)]
+        return [m for m in perpetrators if m not in civilian], _tidy([*targets, *civilian])
+
+    def _is_civilian(self, actor_id: str) -> bool:
+        return self.actors.get(actor_id).kind == ActorKind.CIVILIANS
+
+    def _event_type(
+        self,
+        anchor: Trigger,
+        triggers: list[Trigger],
+        sentence: Span,
+        perpetrators: list[_Mention],
+        targets: list[_Mention],
+    ) -> EventType:
+        specific = [t for t in triggers if not t.rule.generic]
+        rule = anchor.rule
+        if rule.generic and specific:
+            rule = min(specific, key=lambda t: _depth(t.head)).rule
+        if rule.aerial is not None and self._aerial(sentence, perpetrators):
+            return rule.aerial
+        if rule.civilian is not None and any(
+            m.actor and self._is_civilian(m.actor) for m in targets
+        ):
+            return rule.civilian
+        return rule.type
+
+    def _aerial(self, sentence: Span, perpetrators: list[_Mention]) -> bool:
+        """Aircraft in the sentence, or a perpetrator that is an air force."""
+        words = self.lexicon.aerial_context
+        if any(t.lemma_.lower() in words or t.lower_ in words for t in sentence):
+            return True
+        for mention in perpetrators:
+            if mention.actor is not None:
+                name = self.actors.get(mention.actor).name.lower().split()
+                if any(w in words for w in name):
+                    return True
+        return False
+
+    # --- places ---------------------------------------------------------------------------------
+
+    def _places(
+        self, sentence: Span, dateline: tuple[int, int], hint: str | None
+    ) -> list[PlaceMention]:
+        """Places of the event in the sentence: not in the dateline, not "Turkey-backed", not
+        where a shell was fired from when the sentence also says where it landed."""
+        spans = [e for e in sentence.ents if self._may_be_place(e, dateline)]
+        resolved: list[tuple[Span, PlaceMention]] = []
+        for span in spans:
+            if (mention := resolve_place(self.gazetteer, span)) is not None:
+                resolved.append((span, mention))
+        admin1 = next(
+            (m.admin1 for _, m in resolved if m.precision != Precision.TOWN and m.admin1), hint
+        )
+        if admin1:  # "Hamidiya ... in Deir ez-Zor": the governorate picks among namesakes
+            resolved = [(s, resolve_place(self.gazetteer, s, admin1) or m) for s, m in resolved]
+        # where a shell came from is no place of the event; the event's own place, or the
+        # one before it, is
+        return [m for s, m in resolved if not _is_origin(s, self.lexicon)]
+
+    def _may_be_place(self, ent: Span, dateline: tuple[int, int]) -> bool:
+        if dateline[0] <= ent.start_char < dateline[1] or is_modifier(ent) or _in_source(ent):
+            return False
+        if _names_a_road(ent, self.lexicon):
+            return False  # "the Damascus-Homs highway" is not in Damascus
+        if ent.label_ == PLACE:
+            return not ent.text.islower()
+        if ent.label_ in ("GPE", "LOC", "FAC"):
+            return True
+        if ent.label_ == ACTOR:
+            return _is_location(ent, self.gazetteer)
+        # the recogniser calls many Syrian villages people or organisations
+        return ent.label_ in ("PERSON", "ORG", "NORP") and ent.root.head.lower_ in _LOCATIVE
+
+
+class _Roles:
+    """Perpetrators and targets read off the parse around a trigger."""
+
+    def __init__(self, by_root: dict[int, _Mention], lexicon: Lexicon, clash: bool) -> None:
+        self.by_root = by_root
+        self.lexicon = lexicon
+        self.clash = clash
+        self.perpetrators: list[_Mention] = []
+        self.targets: list[_Mention] = []
+        self.killed: set[int] = set()
+
+    def read(self, trigger: Trigger) -> None:
+        head = trigger.head
+        if _coarse(head) == "VERB":
+            self._verb(head)
+        else:
+            self._noun(head)
+
+    def _verb(self, verb: Token) -> None:
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+        for child in verb.children:
+            if child.dep_ == "nsubj":
+                self.perpetrators += self.phrase(child)
+            elif child.dep_ == "nsubjpass" or child.dep_ == "dobj":
+                self.targets += self.phrase(child)
+            elif child.dep_ == "agent":
+                self._objects(child, self.perpetrators)
+            elif child.dep_ == "prep":
+                self._preposition(child)
+        if not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+            self._borrowed_subject(verb, passive)
+
+    def _borrowed_subject(self, verb: Token, passive: bool) -> None:
+        """ "tried to advance", "clashed and seized", "rebels who attacked", "positions shelled"."""
+        current = verb
+        while current.dep_ in ("xcomp", "conj") and current.head != current:
+            current = current.head
+            subjects = [c for c in current.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects:
+                side = (
+                    self.targets
+                    if current.lemma_.lower() in self.lexicon.resisting_verbs
+                    else self.perpetrators
+                )
+                for subject in subjects:
+                    side += self.phrase(subject)
+                return
+        if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in _NOUNS:
+            noun = self._supported(verb.head)
+            undergoes = (passive or verb.tag_ == "VBN") and not self.clash
+            side = self.targets if undergoes else self.perpetrators
+            side += self.phrase(noun, skip=verb)
+
+    def _supported(self, noun: Token) -> Token:
+        """ "forces backed by militias clashed": the parser may hang the verb on the allies."""
+        while noun.dep_ == "pobj" and noun.head.dep_ in ("agent", "prep"):
+            verb = noun.head.head
+            if verb.lemma_.lower() not in self.lexicon.support_words or verb.head == verb:
+                break
+            noun = verb.head
+        return noun
+
+    def _noun(self, noun: Token) -> None:
+        for child in noun.children:
+            if child.dep_ in ("poss", "amod", "compound", "nmod"):
+                self.perpetrators += self.phrase(child)
+            elif child.dep_ == "prep":
+                self._preposition(child, nominal=True)
+            elif child.dep_ == "acl" and child.lemma_.lower() in ("carry", "conduct", "launch"):
+                self._objects_of_agent(child)
+        verb = noun.head
+        if noun.dep_ == "dobj":
+            lemma = verb.lemma_.lower()
+            subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+            if lemma in self.lexicon.resisting_verbs:
+                for subject in subjects:
+                    self.targets += self.phrase(subject)
+            elif lemma in self.lexicon.light_verbs or _coarse(verb) == "VERB":
+                if not self.perpetrators:
+                    for subject in subjects:
+                        self.perpetrators += self.phrase(subject)
+                for child in verb.children:
+                    if child.dep_ == "prep":
+                        self._preposition(child)
+                if not subjects and verb.dep_ in ("xcomp", "conj"):
+                    self._borrowed_subject(verb, passive=False)
+        elif noun.dep_ in ("nsubj", "nsubjpass") and verb != noun:
+            for child in verb.children:  # "clashes took place between X and Y"
+                if child.dep_ == "prep":
+                    self._preposition(child)
+                elif child.dep_ == "dobj":
+                    self.targets += self.phrase(child)
+        elif noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "amid", "under"):
+            pass  # "killed in an airstrike": the clause's subject is a victim, not the actor
+
+    def _objects_of_agent(self, verb: Token) -> None:
+        for child in verb.children:
+            if child.dep_ == "agent":
+                self._objects(child, self.perpetrators)
+
+    def _preposition(self, prep: Token, nominal: bool = False) -> None:
+        word = prep.lower_
+        if word == "between" and self.clash:
+            groups = [self.phrase(h, conjuncts=False) for h in _pobj_conjuncts(prep)]
+            groups = [g for g in groups if g]
+            if groups:
+                self.perpetrators += groups[0]
+                for group in groups[1:]:
+                    self.targets += group
+        elif word in self.lexicon.target_prepositions or (
+            self.clash and word in self.lexicon.clash_prepositions
+        ):
+            self._objects(prep, self.targets)
+        elif nominal and word in self.lexicon.agent_prepositions:
+            self._objects(prep, self.perpetrators)
+
+    def _objects(self, prep: Token, side: list[_Mention]) -> None:
+        for child in prep.children:
+            if child.dep_ in ("pobj", "pcomp"):
+                side += self.phrase(child)
+
+    def phrase(
+        self, head: Token, conjuncts: bool = True, skip: Token | None = None
+    ) -> list[_Mention]:
+        """Mentions in a noun phrase with its conjuncts and allies ("X backed by Y"), not in
+        the clauses hanging from it (nor under `skip`, the trigger when it hangs there)."""
+        found: list[_Mention] = []
+        stack = [head]
+        seen: set[int] = {skip.i} if skip is not None else set()
+        while stack:
+            token = stack.pop()
+            if token.i in seen:
+                continue
+            seen.add(token.i)
+            if token.i in self.by_root:
+                found.append(self.by_root[token.i])
+            for child in token.children:
+                if child.dep_ in _CLAUSE_DEPS or (child.dep_ == "conj" and not conjuncts):
+                    continue
+                if child.dep_ == "prep" and child.lower_ in self.lexicon.target_prepositions:
+                    continue
+                stack.append(child)
+        return sorted(found, key=lambda m: m.root.i)
+
+    def victims(self, sentence: Span) -> None:
+        """ "killing 12 civilians", "two soldiers were killed", "three fighters died": those
+        killed were targets, whichever side they were on."""
+        casualties = self.lexicon.casualties
+        for token in sentence:
+            lemma = token.lemma_.lower()
+            if token.pos_ != "VERB" or lemma not in casualties.death_words | casualties.dying_verbs:
+                continue
+            roles = (
+                ("dobj", "nsubjpass", "nsubj")
+                if lemma in casualties.dying_verbs
+                else (
+                    "dobj",
+                    "nsubjpass",
+                )
+            )
+            for child in token.children:
+                if child.dep_ in roles:
+                    found = self.phrase(child)
+                    self.targets += found
+                    self.killed.update(m.root.i for m in found)
+
+    def fallback(self, anchor: Trigger, sentence: Span, mentions: list[_Mention]) -> None:
+        """When the parse gave a side nothing, the sentence's other actors fill it: left of the
+        trigger act, right of it suffer; in a clash every actor is a side."""
+        assigned = {m.root.i for m in (*self.perpetrators, *self.targets)} | self.killed
+        clause = _clause_head(anchor.head)
+        free = [
+            m
+            for m in mentions
+            if m.root.i not in assigned
+            and not _in_source(m.root)
+            and _clause_head(m.root) == clause
+        ]
+        free = [m for m in free if m.actor is not None] or free
+        if not free:
+            return
+        if self.clash:
+            if not self.perpetrators:
+                side = self.phrase(free[0].root)  # with its allies: "forces backed by militias"
+                self.perpetrators += [m for m in free if m == free[0] or m in side]
+                free = [m for m in free if m not in self.perpetrators]
+            if not self.targets and free:
+                self.targets.extend(free)
+            return
+        if not self.perpetrators:
+            self.perpetrators += [m for m in free if m.root.i < anchor.head.i]
+        if not self.targets:
+            self.targets += [m for m in free if m.root.i > anchor.head.i and m.actor is not None]
+
+    def result(self) -> tuple[list[_Mention], list[_Mention]]:
+        perpetrators = _tidy(self.perpetrators)
+        taken = {m.root.i for m in perpetrators} | {m.actor for m in perpetrators if m.actor}
+        targets = [m for m in self.targets if m.root.i not in taken and m.actor not in taken]
+        return perpetrators, _tidy(targets)
+
+
+def _clause_head(token: Token) -> Token:
+    """The verb of the clause a word is in ("Turkish jets pound IS; bomb wounds soldiers")."""
+    for candidate in (token, *token.ancestors):
+        if candidate.pos_ in ("VERB", "AUX") and candidate.dep_ not in ("amod", "acl"):
+            return candidate
+    return token.sent.root
+
+
+def _tidy(mentions: list[_Mention]) -> list[_Mention]:
+    """One mention per actor; an unresolved noun goes when it is only the head of a resolved
+    one ("fighters of ISIS")."""
+    resolved = [m for m in mentions if m.actor is not None]
+    kept: list[_Mention] = []
+    seen: set[str] = set()
+    for mention in sorted(mentions, key=lambda m: m.root.i):
+        if mention.actor is None:
+            if any(
+                r.root in mention.root.subtree or mention.root in r.root.subtree for r in resolved
+            ):
+                continue
+            key = f"text:{mention.text.lower()}"
+        else:
+            key = mention.actor
+        if key not in seen:
+            seen.add(key)
+            kept.append(mention)
+    return kept
+
+
+def _pobj_conjuncts(prep: Token) -> list[Token]:
+    heads = [c for c in prep.children if c.dep_ == "pobj"]
+    out: list[Token] = []
+    while heads:
+        head = heads.pop(0)
+        out.append(head)
+        heads.extend(c for c in head.children if c.dep_ == "conj")
+    return out
+
+
+def _anchor(triggers: list[Trigger], lexicon: Lexicon) -> Trigger:
+    """The specific trigger highest in the parse; a light verb ("carried out") defers to its
+    object ("airstrikes")."""
+    heads = {t.head.i for t in triggers}
+
+    def governs_trigger(trigger: Trigger) -> bool:
+        head = trigger.head
+        return head.lemma_.lower() in lexicon.light_verbs and any(
+            c.i in heads for c in head.children
+        )
+
+    usable = [t for t in triggers if not governs_trigger(t)] or triggers
+    specific = [t for t in usable if not t.rule.generic] or usable
+    return min(specific, key=lambda t: (_depth(t.head), t.head.i))
+
+
+def _closest(dates: list[tuple[Span, DateRange]], anchor: Token) -> DateRange | None:
+    """The date attached nearest to the trigger in the parse."""
+    if not dates:
+        return None
+    path = {t.i: n for n, t in enumerate((anchor, *anchor.ancestors))}
+
+    def distance(span: Span) -> int:
+        for steps, token in enumerate((span.root, *span.root.ancestors)):
+            if token.i in path:
+                return steps + path[token.i]
+        return 1000
+
+    return min(dates, key=lambda item: (distance(item[0]), item[0].start))[1]
+
+
+def _set_date(claim: Claim, found: DateRange) -> None:
+    claim.date_from, claim.date_to, claim.date_precision = found.start, found.end, found.precision
+
+
+def _host(recent: list[_Draft], draft: _Draft) -> _Draft | None:
+    """The earlier claim a sentence only adds to: the last one, or for a bare mention of an act
+    ("Shelling was also reported.") the recent claim of the same act."""
+    if not recent:
+        return None
+    if _continues(recent[-1], draft):
+        return recent[-1]
+    if not draft.has_content:
+        same = [d for d in recent if d.claim.event_type == draft.claim.event_type]
+        return same[-1] if same else None
+    return None
+
+
+def _continues(last: _Draft, draft: _Draft) -> bool:
+    """A sentence adds to the event before it when it names no other place, date or actor and
+    stands to it the same way ("The clashes killed 4 rebels.", "No losses were reported.")."""
+    if draft.own_place or draft.explicit_date:
+        return False
+    if draft.claim.factuality.is_factual != last.claim.factuality.is_factual:
+        return False
+    new_actors = {a for a in draft.actors if a is not None} - last.actors
+    if any(m.actor in new_actors for m in draft.claim.perpetrators):
+        return False
+    if draft.claim.perpetrators and all(m.actor for m in draft.claim.perpetrators):
+        return True  # the same actors, no other place or day: how the act was done
+    kinds = {last.claim.event_type, draft.claim.event_type}
+    return len(kinds) == 1 or EventType.OTHER in kinds or _is_killing_only(draft)
+
+
+def _is_killing_only(draft: _Draft) -> bool:
+    return not draft.claim.perpetrators and draft.casualties.known
+
+
+def _merge(last: _Draft, draft: _Draft) -> None:
+    claim = last.claim
+    claim.spans.extend(draft.claim.spans)
+    if claim.event_type == EventType.OTHER:
+        claim.event_type = draft.claim.event_type
+    known = {(m.actor, m.text) for m in (*claim.perpetrators, *claim.targets)}
+    if claim.event_type != EventType.CLASH or not claim.targets:
+        # the dead of a clash are on both sides: they do not make either side a target
+        claim.targets.extend(m for m in draft.claim.targets if (m.actor, m.text) not in known)
+    last.actors |= draft.actors
+    if draft.casualties.known:
+        _combine(last, draft.casualties)
+
+
+def _combine(draft: _Draft, found: Casualties) -> None:
+    """A later count restates the toll, or adds to it when it says so ("were also killed"); a
+    later "no casualties" does not undo an earlier count."""
+    claim, before = draft.claim, draft.casualties
+    if found.total or not before.known:
+        merged = found
+    elif found.min == 0 and found.max == 0:
+        return
+    elif not found.additive:
+        if (found.min or 0) <= (before.min or 0):
+            return
+        merged = found
+    else:
+        low = (
+            None
+            if before.min is None and found.min is None
+            else (before.min or 0) + (found.min or 0)
+        )
+        high = None if before.max is None or found.max is None else before.max + found.max
+        merged = Casualties(low, high)
+    draft.casualties = merged
+    claim.fatalities_min, claim.fatalities_max = merged.min, merged.max
+
+
+def _confidence(draft: _Draft) -> float:
+    """Higher when who, where and when are all known and the text asserts the event."""
+    claim = draft.claim
+    score = 0.2
+    if any(m.actor for m in claim.perpetrators):
+        score += 0.2
+    if claim.targets:
+        score += 0.1
+    if claim.place is not None:
+        score += 0.15 if draft.own_place else 0.08
+        if claim.place.precision in (Precision.EXACT, Precision.TOWN):
+            score += 0.05
+    if draft.explicit_date:
+        score += 0.15 if claim.date_precision == DatePrecision.DAY else 0.08
+    score += {
+        Factuality.ASSERTED: 0.15,
+        Factuality.REPORTED: 0.12,
+        Factuality.ALLEGED: 0.05,
+    }.get(claim.factuality, 0.0)
+    return round(min(score, 1.0), 2)
+
+
+def _place_rank(mention: PlaceMention) -> tuple[bool, int]:
+    """Syrian places first (a sentence naming Moscow and Idlib is about Idlib), then the most
+    precise."""
+    return mention.country != "SY", list(Precision).index(mention.precision or Precision.COUNTRY)
+
+
+def _evidence(sentence: Span) -> Evidence:
+    text = sentence.text.strip()
+    start = sentence.start_char + (len(sentence.text) - len(sentence.text.lstrip()))
+    return Evidence(start, start + len(text), text)
+
+
+def _sentences(doc: Doc) -> Iterator[Span]:
+    """The parser's sentences, with fragments it split off ("4" before "IS militants killed.")
+    joined to the sentence they belong to."""
+    pending: int | None = None
+    for sentence in doc.sents:
+        start = sentence.start if pending is None else pending
+        fragment = not any(t.is_alpha for t in sentence) or (
+            len(sentence) <= 2 and not sentence[-1].is_punct
+        )
+        if fragment and sentence.end < len(doc):
+            pending = start
+            continue
+        pending = None
+        yield doc[start : sentence.end]
+
+
+def _dateline(text: str) -> tuple[int, int]:
+    """Where a dateline ("BEIRUT, Jan 10 (Reuters) -") opening a line near the top stands."""
+    found = _DATELINE.search(text[:_DATELINE_WITHIN])
+    return (found.start(), found.end()) if found else (0, 0)
+
+
+def _is_location(ent: Span, gazetteer: Gazetteer) -> bool:
+    """An actor's name used as a place: "shells fell in Turkey"."""
+    return (
+        ent.root.head.lower_ in _LOCATIVE
+        and ent.root.dep_ == "pobj"
+        and bool(gazetteer.candidates(ent.text))
+    )
+
+
+def _in_source(item: Span | Token) -> bool:
+    """Part of who is speaking ("the ministry in Moscow said"), not of the event."""
+    token = item.root if isinstance(item, Span) else item
+    cues = load_lexicon().factuality
+    reporting = {*cues.reported.lemmas, *cues.denied.lemmas, *cues.alleged.lemmas}
+    current = token
+    while current.head != current:
+        if current.dep_ in ("nsubj", "agent") and current.head.lemma_.lower() in reporting:
+            return True
+        current = current.head
+    return False
+
+
+def _names_a_road(span: Span, lexicon: Lexicon) -> bool:
+    token = span.root
+    while token.dep_ in ("compound", "nmod", "amod") and token.head != token:
+        token = token.head
+        if token.lemma_.lower() in lexicon.places.road_words:
+            return True
+    return False
+
+
+def _is_origin(span: Span, lexicon: Lexicon) -> bool:
+    """ "fired from Turkey", "from across the border in Turkey"."""
+    origins = lexicon.places.origin_prepositions
+    for token in (span.root, *span.root.ancestors):
+        if token.pos_ in ("VERB", "AUX"):
+            return False
+        if token.dep_ == "prep" and token.lower_ in origins:
+            return True
+    return False
+
+
+def _noun_phrase(token: Token) -> str:
+    """ "the militants", "Islamist militant group": the noun with its modifiers, no numbers."""
+    doc = token.doc
+    start = token.i
+    for child in token.lefts:
+        if child.dep_ in ("amod", "compound", "det", "poss", "nmod"):
+            start = min(start, child.left_edge.i)
+    while start < token.i and (doc[start].like_num or doc[start].is_punct):
+        start += 1
+    return doc[start : token.i + 1].text
+
+
+def _registry_id(actors: ActorRegistry, text: str) -> str | None:
+    actor = actors.resolve(text)
+    return actor.id if actor is not None else None

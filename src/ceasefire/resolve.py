@@ -1,0 +1,260 @@
+"""Resolution of what a sentence names: its dates, its places and the actors "the group" means.
+
+Dates resolve against the publication date ("Jan. 18" in an article of 25 January 2017 is
+2017-01-18, "on Tuesday" the last Tuesday on or before it); a month, a year or a vague "recently"
+becomes a range with a coarse precision, so history ("in December") keeps its real dates and the
+pipeline can leave it out of incidents. Places resolve through the gazetteer together with the
+qualifiers around them ("the eastern countryside of Aleppo", "Idlib province"); "near X" is X at a
+coarser precision.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from dateparser.date import DateDataParser
+from spacy.tokens import Span, Token
+
+from ceasefire.actors import ActorRegistry
+from ceasefire.gazetteer import Gazetteer
+from ceasefire.model import DatePrecision, Place, PlaceMention, Precision
+from ceasefire.nlp import load_lexicon
+
+# A report that names no date tells of the day it was published or the day before ("recently"
+# and its kin, in the lexicon, reach further back). A wider default makes separate undated
+# reports of one place overlap in time, and fusion then merges unrelated events.
+DEFAULT_DAYS = 1
+_PRECISION_ORDER = list(Precision)
+_DAY_RANGE = re.compile(r"\b(\d{1,2})\s*[-–]\s*(\d{1,2})\b")
+_UNITS = re.compile(r"^(?:hour|day|week|month|year)s?$")
+_HAS_LETTER = re.compile(r"[a-z]")
+_PLAIN_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """When an event happened, as precisely as the text says; `explicit` when the text said it."""
+
+    start: date
+    end: date
+    precision: DatePrecision
+    explicit: bool = True
+
+
+def default_range(published: date | None) -> DateRange | None:
+    """The publication day and the day before: when a report that names no date happened."""
+    if published is None:
+        return None
+    start = published - timedelta(days=DEFAULT_DAYS)
+    return DateRange(start, published, DatePrecision.RANGE, explicit=False)
+
+
+@cache
+def _parser(published: date) -> DateDataParser:
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": datetime(published.year, published.month, published.day),
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+
+
+def resolve_date(text: str, published: date) -> DateRange | None:
+    """A date expression as a range, or None when it is no date of an event (a duration, an age,
+    a date after publication)."""
+    lexicon = load_lexicon().dates
+    lowered = " ".join(re.sub(r"[^\w\s'-]", " ", text.lower()).split())
+    if not _HAS_LETTER.search(lowered) and not _PLAIN_YEAR.match(lowered):
+        return None  # a bare number the recogniser took for a date ("rose to 70")
+    if "old" in lowered.split() or "next" in lowered.split():
+        return None
+    padded = f" {lowered} "
+    for phrase, days in sorted(lexicon.vague.items(), key=lambda kv: -len(kv[0])):
+        if f" {phrase} " in padded:
+            precision = DatePrecision.DAY if days == 0 else DatePrecision.RANGE
+            return DateRange(published - timedelta(days=days), published, precision)
+    weekdays = [lexicon.weekdays.index(w) for w in lowered.split() if w in lexicon.weekdays]
+    if weekdays:
+        days = sorted(_last_weekday(published, w) for w in weekdays)
+        precision = DatePrecision.DAY if len(days) == 1 else DatePrecision.RANGE
+        return DateRange(days[0], days[-1], precision)
+    core = " ".join(w for w in lowered.split() if w not in lexicon.filler) or lowered
+    if _is_duration(core.split()) and "ago" not in lowered:
+        return None  # "for three days", "six years": how long, not when
+    last_day = None
+    if found := _DAY_RANGE.search(lowered):  # "Jan. 18-19"
+        last_day = int(found.group(2))
+        lowered = _DAY_RANGE.sub(r"\1", lowered)
+        core = _DAY_RANGE.sub(r"\1", core)
+    found_date = None
+    for candidate in dict.fromkeys((lowered, core)):
+        data = _parser(published).get_date_data(candidate)
+        if data and data.date_obj is not None:
+            found_date = data
+            break
+    if found_date is None:
+        return None
+    return _as_range(found_date.date_obj.date(), found_date.period, published, last_day)
+
+
+def _is_duration(words: list[str]) -> bool:
+    numbers = load_lexicon().casualties.numbers
+    counted = [w for w in words if w not in ("for", "about", "some", "over", "nearly", "almost")]
+    return (
+        len(counted) == 2
+        and bool(_UNITS.match(counted[1]))
+        and (counted[0].isdigit() or counted[0] in numbers or counted[0] in ("few", "several"))
+    )
+
+
+def _as_range(
+    day: date, period: str | None, published: date, last_day: int | None
+) -> DateRange | None:
+    if day > published:
+        return None
+    if period == "year":
+        start, end, precision = date(day.year, 1, 1), date(day.year, 12, 31), DatePrecision.RANGE
+    elif period == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        start, end = date(day.year, day.month, 1), date(day.year, day.month, last)
+        precision = DatePrecision.MONTH
+    elif period == "week":
+        start = day - timedelta(days=day.weekday())
+        end, precision = start + timedelta(days=6), DatePrecision.WEEK
+    elif last_day is not None and last_day > day.day:
+        start, precision = day, DatePrecision.RANGE
+        end = day.replace(day=min(last_day, calendar.monthrange(day.year, day.month)[1]))
+    else:
+        start = end = day
+        precision = DatePrecision.DAY
+    return DateRange(start, min(end, published), precision)
+
+
+def _last_weekday(published: date, weekday: int) -> date:
+    """The most recent `weekday` on or before publication: "on Tuesday" in the news."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
+
+
+def sentence_dates(sentence: Span, published: date | None) -> list[tuple[Span, DateRange]]:
+    """The date expressions of a sentence that resolve, with where they stand."""
+    if published is None:
+        return []
+    vague = load_lexicon().dates.vague
+    spans = [e for e in sentence.ents if e.label_ in ("DATE", "TIME")]
+    covered = {t.i for e in spans for t in e}
+    for token in sentence:  # "overnight", "recently": the recogniser often leaves these out
+        if token.i not in covered and token.lower_ in vague:
+            spans.append(sentence.doc[token.i : token.i + 1])
+    found = []
+    for span in sorted(spans, key=lambda s: s.start):
+        text = span.text
+        previous = sentence.doc[span.start - 1] if span.start > sentence.start else None
+        if previous is not None and previous.lower_ in ("last", "this", "earlier", "past"):
+            text = f"{previous.lower_} {text}"
+        if (resolved := resolve_date(text, published)) is not None:
+            found.append((span, resolved))
+    return found
+
+
+# --- places ------------------------------------------------------------------------------------
+
+
+def place_mention(place: Place, text: str, precision: Precision | None = None) -> PlaceMention:
+    return PlaceMention(
+        place=place.id,
+        text=text,
+        name=place.name,
+        lat=place.lat,
+        lon=place.lon,
+        admin1=place.admin1,
+        country=place.country,
+        precision=precision or place.precision,
+    )
+
+
+def is_modifier(span: Span) -> bool:
+    """ "Turkey-backed rebels", "the Britain-based Observatory": a name used as an adjective."""
+    doc = span.doc
+    suffixes = load_lexicon().places.modifier_suffixes
+    after = doc[span.end : span.end + 2]
+    return len(after) == 2 and after[0].text == "-" and after[1].lower_ in suffixes
+
+
+def qualified_span(span: Span) -> Span:
+    """The name with the qualifiers the gazetteer understands around it."""
+    lexicon = load_lexicon().places
+    doc, start, end = span.doc, span.start, span.end
+    sentence = span.sent
+    while start > sentence.start and doc[start - 1].lower_ in lexicon.qualifiers_before:
+        start -= 1
+    while doc[start].lower_ in ("the", "of") and start < span.start:
+        start += 1
+    while end < sentence.end and doc[end].lower_ in lexicon.qualifiers_after:
+        end += 1
+    return doc[start:end]
+
+
+def is_near(span: Span) -> bool:
+    """ "near X", "5 km west of X", "the outskirts of X", "the X-Y highway": beside the place."""
+    near = load_lexicon().places.near_words
+    window = span.doc[max(span.sent.start, span.start - 4) : span.start]
+    if any(t.lower_ in near for t in window):
+        return True
+    token = span.root
+    while token.dep_ in ("compound", "nmod", "amod", "conj") and token.head != token:
+        token = token.head
+        if token.lemma_.lower() in near:
+            return True
+    return False
+
+
+def resolve_place(
+    gazetteer: Gazetteer, span: Span, admin1: str | None = None
+) -> PlaceMention | None:
+    """The gazetteer place a name in a sentence stands for, with its qualifiers' precision."""
+    wide = qualified_span(span)
+    found, text = None, span.text
+    for candidate in (wide, span) if wide != span else (span,):
+        if places := gazetteer.candidates(candidate.text, admin1):
+            found, text = places[0], candidate.text
+            break
+    if found is None:
+        return None
+    precision = found.precision
+    if is_near(span) and _PRECISION_ORDER.index(precision) < _PRECISION_ORDER.index(
+        Precision.DISTRICT
+    ):
+        precision = Precision.DISTRICT
+    return place_mention(found, text, precision)
+
+
+# --- coreference --------------------------------------------------------------------------------
+
+
+class Antecedents:
+    """The actors a document has named so far, for "the group" and "the militants"."""
+
+    def __init__(self, actors: ActorRegistry) -> None:
+        self.actors = actors
+        self._seen: list[str] = []
+
+    def observe(self, actor_id: str | None) -> None:
+        if actor_id is not None and actor_id in self.actors:
+            self._seen.append(actor_id)
+
+    def resolve(self, noun: Token) -> str | None:
+        """The most recent actor whose kind the noun can refer to, if the noun is anaphoric."""
+        coreference = load_lexicon().coreference
+        kinds = coreference.get(noun.lower_) or coreference.get(noun.lemma_.lower())
+        if not kinds:
+            return None
+        for actor_id in reversed(self._seen):
+            if self.actors.get(actor_id).kind.value in kinds:
+                return actor_id
+        return None

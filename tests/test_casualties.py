@@ -1,0 +1,83 @@
+"""Fatality counts: read off the parse, never the wounded, never a part counted twice."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from ceasefire.casualties import count_casualties, parse_casualties
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Government warplanes struck the town, killing at least 12 people.", (12, None)),
+        ("Regime forces killed 12 rebels near the town on Monday.", (12, 12)),
+        ("The strike on the market left 7 dead.", (7, 7)),
+        ("The shelling killed dozens of civilians in the old city.", (12, None)),
+        ("A dozen soldiers were killed in the ambush.", (12, None)),
+        ("Two children were among the dead.", (2, None)),
+        ("Three civilians were killed and five others wounded in the raid.", (3, 3)),
+        ("Twelve soldiers and eight rebels were killed in the fighting.", (20, 20)),
+        ("At least twenty-five people died when the building collapsed.", (25, None)),
+        ("The raid killed a woman and her two children.", (3, 3)),
+        ("The strikes claimed the lives of 15 civilians.", (15, 15)),
+        ("Fighting raged all day, killing 40 fighters, 10 of whom were foreigners.", (40, 40)),
+        ("The bombing killed 43 people, including 12 children.", (43, 43)),
+        ("The death toll from the blast rose to 70 on Wednesday.", (70, 70)),
+        ("An unknown number of fatalities was estimated at 10.", (10, 10)),
+        ("Troops killed up to 9 militants in the raid.", (None, 9)),
+        ("The attack killed between 4 and 6 people.", (4, 6)),
+    ],
+)
+def test_counts_the_dead(nlp: Language, text: str, expected: tuple) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No casualties were reported.",
+        "No losses reported.",
+        "Neither injuries nor fatalities were reported.",
+        "No one was killed in the attack on the checkpoint.",
+    ],
+)
+def test_no_casualties_is_zero(nlp: Language, text: str) -> None:
+    assert parse_casualties(nlp(text)[:]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The shelling wounded 30 people in the eastern districts.",
+        "Rebels captured 14 soldiers near the airbase.",
+        "The rebels destroyed two tanks and a bulldozer.",
+        "More than 300 families fled the town in 2016.",
+        "The convoy of 40 trucks reached the town on Jan. 18.",
+        "A 12-year-old boy was injured by sniper fire.",
+        "Clashes continued for a third day.",
+    ],
+)
+def test_wounded_captured_and_other_numbers_are_not_deaths(nlp: Language, text: str) -> None:
+    assert parse_casualties(nlp(text)[:]) == (None, None)
+
+
+def test_bodies_and_wounded_pulled_from_the_rubble(nlp: Language) -> None:
+    doc = nlp("Rescuers pulled 12 bodies and more than 30 wounded from the rubble.")
+    assert parse_casualties(doc) == (12, 12)
+
+
+def test_killed_and_wounded_in_one_sentence(nlp: Language) -> None:
+    doc = nlp("The car bomb killed 4 people and injured 20 others in the market.")
+    assert parse_casualties(doc) == (4, 4)
+
+
+def test_a_toll_restated_is_marked_total(nlp: Language) -> None:
+    assert count_casualties(nlp("The death toll rose to 23.")[:]).total
+    assert not count_casualties(nlp("The strike killed 23 people.")[:]).total
+
+
+def test_also_marks_a_count_to_add(nlp: Language) -> None:
+    assert count_casualties(nlp("Three civilians were also killed.")[:]).additive
+    assert not count_casualties(nlp("Three civilians were killed.")[:]).additive

@@ -1,0 +1,426 @@
+"""Extraction end to end: who did what to whom, where, when, how many killed, and how the text
+stands to it, on wire-style sentences the team wrote."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from spacy.language import Language
+
+from ceasefire.extract import Extractor
+from ceasefire.model import Claim, DatePrecision, Document, EventType, Factuality, Precision
+from ceasefire.nlp import ACTOR, PLACE
+
+PUBLISHED = date(2017, 1, 25)  # a Wednesday
+
+
+def _doc(text: str, published: date | None = PUBLISHED, ident: str = "d1") -> Document:
+    return Document(id=ident, raw=text.encode(), text=text, published_at=published)
+
+
+def _claims(extractor: Extractor, text: str, published: date | None = PUBLISHED) -> list[Claim]:
+    return extractor.extract(_doc(text, published))
+
+
+def _one(extractor: Extractor, text: str) -> Claim:
+    claims = _claims(extractor, text)
+    assert len(claims) == 1, [c.spans for c in claims]
+    return claims[0]
+
+
+def _ids(mentions) -> list[str | None]:
+    return [m.actor for m in mentions]
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def test_registry_names_are_entities_with_their_ids(nlp: Language) -> None:
+    doc = nlp("Regime forces shelled Ain al-Fijeh and Al Bab while IS attacked Palmyra.")
+    ents = {(e.text, e.label_, e.ent_id_) for e in doc.ents}
+    assert ("Regime forces", ACTOR, "government") in ents
+    assert ("Ain al-Fijeh", PLACE, "ain-al-fijeh") in ents
+    assert ("Al Bab", PLACE, "al-bab") in ents
+    assert ("IS", ACTOR, "is") in ents
+
+
+def test_acronyms_match_only_in_capitals(nlp: Language) -> None:
+    doc = nlp("The town is quiet, and it is said IS fighters left.")
+    assert [e.text for e in doc.ents if e.label_ == ACTOR] == ["IS"]
+    assert next(t for t in doc if t.text == "IS").pos_ != "AUX"
+
+
+# --- who did what to whom -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "event_type", "perpetrators", "targets"),
+    [
+        (
+            "Russian warplanes struck rebel positions in Kafr Nabl on Tuesday.",
+            EventType.AIRSTRIKE,
+            ["russia"],
+            ["opposition"],
+        ),
+        (
+            "Kafr Nabl was shelled by regime forces on Monday.",
+            EventType.SHELLING,
+            ["government"],
+            [],
+        ),
+        (
+            "The regime's shelling of Douma killed five civilians.",
+            EventType.SHELLING,
+            ["government"],
+            ["civilians"],
+        ),
+        (
+            "Clashes erupted between regime forces and Ahrar al-Sham near Al-Bab.",
+            EventType.CLASH,
+            ["government"],
+            ["ahrar"],
+        ),
+        (
+            "Regime forces clashed with Ahrar al-Sham in Al-Bab.",
+            EventType.CLASH,
+            ["government"],
+            ["ahrar"],
+        ),
+        (
+            "Regime forces backed by Hezbollah attacked Ahrar al-Sham in Douma.",
+            EventType.GROUND_ATTACK,
+            ["government", "hezbollah"],
+            ["ahrar"],
+        ),
+        (
+            "Regime forces and allied militias stormed the town of Douma.",
+            EventType.GROUND_ATTACK,
+            ["government", "militias"],
+            [],
+        ),
+        (
+            "A Russian airstrike on Kafr Nabl killed three children.",
+            EventType.AIRSTRIKE,
+            ["russia"],
+            ["civilians"],
+        ),
+        (
+            "Rebels repelled an attack by regime forces on Douma.",
+            EventType.GROUND_ATTACK,
+            ["government"],
+            ["opposition"],
+        ),
+        (
+            "Russian jets carried out airstrikes on Islamic State positions near Palmyra.",
+            EventType.AIRSTRIKE,
+            ["russia"],
+            ["is"],
+        ),
+        (
+            "A car bomb exploded in Al-Bab on Monday, killing 9 people.",
+            EventType.BOMBING,
+            [],
+            [],
+        ),
+        (
+            "Regime forces besieged Douma and blocked aid to the town.",
+            EventType.SIEGE,
+            ["government"],
+            [],
+        ),
+        (
+            "Islamic State captured Palmyra from regime forces.",
+            EventType.TERRITORY_SEIZURE,
+            ["is"],
+            ["government"],
+        ),
+        (
+            "Regime forces denied access to an aid convoy bound for Douma.",
+            EventType.HUMANITARIAN_OBSTRUCTION,
+            ["government"],
+            [],
+        ),
+        (
+            "A sniper killed two civilians in Douma on Monday.",
+            EventType.ATTACK_ON_CIVILIANS,
+            [None],
+            ["civilians"],
+        ),
+    ],
+)
+def test_who_did_what_to_whom(
+    extractor: Extractor, text: str, event_type: EventType, perpetrators: list, targets: list
+) -> None:
+    claim = _one(extractor, text)
+    assert claim.event_type == event_type
+    assert _ids(claim.perpetrators) == perpetrators
+    assert _ids(claim.targets) == targets
+
+
+def test_a_place_is_never_a_target(extractor: Extractor) -> None:
+    claim = _one(extractor, "Regime forces shelled Kafr Nabl on Tuesday.")
+    assert claim.targets == []
+    assert claim.place is not None and claim.place.place == "kafr-nabl"
+
+
+def test_mentions_keep_the_surface_text(extractor: Extractor) -> None:
+    claim = _one(extractor, "Russian jets struck Douma on Monday.")
+    assert [(m.actor, m.text) for m in claim.perpetrators] == [("russia", "Russian jets")]
+
+
+def test_unknown_attackers_are_kept_unresolved(extractor: Extractor) -> None:
+    claim = _one(extractor, "Unidentified gunmen attacked a checkpoint in Douma on Monday.")
+    assert [(m.actor, m.text) for m in claim.perpetrators] == [(None, "Unidentified gunmen")]
+
+
+def test_the_group_refers_back_to_the_last_compatible_actor(extractor: Extractor) -> None:
+    text = (
+        "Regime forces held the road on Sunday. Islamic State fighters stormed a checkpoint near "
+        "Palmyra on Monday. The militants also shelled Douma on Tuesday."
+    )
+    claims = _claims(extractor, text)
+    assert [c.event_type for c in claims] == [EventType.GROUND_ATTACK, EventType.SHELLING]
+    assert _ids(claims[1].perpetrators) == ["is"]
+
+
+def test_a_pronoun_refers_back_to_the_actor(extractor: Extractor) -> None:
+    claim = _one(extractor, "The Syrian army denied that it shelled Douma.")
+    assert _ids(claim.perpetrators) == ["government"]
+    assert claim.factuality == Factuality.DENIED
+
+
+# --- where --------------------------------------------------------------------------------------
+
+
+def test_the_dateline_is_not_the_event_place(extractor: Extractor) -> None:
+    text = "BEIRUT, Jan 24 (Reuters) - Regime forces shelled rebel positions on Tuesday."
+    claim = _one(extractor, text)
+    assert claim.place is None
+
+
+def test_the_dateline_is_skipped_for_the_place_named_later(extractor: Extractor) -> None:
+    text = "BEIRUT (Reuters) - Russian warplanes struck Kafr Nabl on Tuesday, activists said."
+    claim = _one(extractor, text)
+    assert claim.place is not None and claim.place.place == "kafr-nabl"
+    assert claim.factuality == Factuality.REPORTED
+
+
+def test_the_most_specific_place_wins(extractor: Extractor) -> None:
+    claim = _one(extractor, "Warplanes struck Kafr Nabl in Idlib province on Monday.")
+    assert claim.place is not None
+    assert (claim.place.place, claim.place.admin1) == ("kafr-nabl", "Idleb")
+
+
+def test_near_a_place_is_coarser(extractor: Extractor) -> None:
+    claim = _one(extractor, "Regime forces clashed with rebels near Douma on Monday.")
+    assert claim.place is not None
+    assert (claim.place.place, claim.place.precision) == ("douma", Precision.DISTRICT)
+
+
+def test_a_sentence_without_a_place_inherits_the_previous_event_place(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Russian warplanes struck Kafr Nabl on Tuesday. "
+        "Rebels later shelled regime positions with mortars."
+    )
+    first, second = _claims(extractor, text)
+    assert second.place == first.place
+    assert (second.date_from, second.date_to) == (date(2017, 1, 24), date(2017, 1, 24))
+
+
+def test_a_foreign_place_is_kept(extractor: Extractor) -> None:
+    claim = _one(extractor, "Russian jets bombed targets in Mosul on Tuesday.")
+    assert claim.place is not None
+    assert (claim.place.place, claim.place.country) == ("mosul", "IQ")
+
+
+# --- when ---------------------------------------------------------------------------------------
+
+
+def test_an_explicit_date_resolves_against_publication(extractor: Extractor) -> None:
+    claim = _one(extractor, "Rebels shelled Douma on Jan. 18, killing two civilians.")
+    assert (claim.date_from, claim.date_to, claim.date_precision) == (
+        date(2017, 1, 18),
+        date(2017, 1, 18),
+        DatePrecision.DAY,
+    )
+
+
+def test_history_keeps_its_own_dates(extractor: Extractor) -> None:
+    claim = _one(extractor, "In December regime forces retook Al-Bab.")
+    assert claim.event_type == EventType.TERRITORY_SEIZURE
+    assert (claim.date_from, claim.date_to) == (date(2016, 12, 1), date(2016, 12, 31))
+    assert claim.date_precision == DatePrecision.MONTH
+
+
+def test_no_date_is_a_coarse_range_ending_at_publication(extractor: Extractor) -> None:
+    claim = _one(extractor, "Regime forces shelled Douma.")
+    assert (claim.date_from, claim.date_to) == (date(2017, 1, 24), PUBLISHED)
+    assert claim.date_precision == DatePrecision.RANGE
+
+
+def test_a_vague_date_reaches_a_week_back(extractor: Extractor) -> None:
+    claim = _one(extractor, "Regime forces recently shelled Douma.")
+    assert (claim.date_from, claim.date_to) == (date(2017, 1, 18), PUBLISHED)
+
+
+def test_no_date_and_no_publication_date_is_none(extractor: Extractor) -> None:
+    [claim] = _claims(extractor, "Regime forces shelled Douma.", published=None)
+    assert (claim.date_from, claim.date_to) == (None, None)
+
+
+# --- how many -----------------------------------------------------------------------------------
+
+
+def test_a_following_toll_sentence_adds_to_the_event(extractor: Extractor) -> None:
+    claim = _one(
+        extractor, "Rebels shelled Douma on Monday. Three civilians were killed and 20 wounded."
+    )
+    assert (claim.fatalities_min, claim.fatalities_max) == (3, 3)
+    assert len(claim.spans) == 2
+    assert _ids(claim.targets) == ["civilians"]
+
+
+def test_no_losses_reported_is_zero(extractor: Extractor) -> None:
+    claim = _one(
+        extractor, "Regime forces clashed with rebels near Douma. No losses were reported."
+    )
+    assert (claim.fatalities_min, claim.fatalities_max) == (0, 0)
+
+
+def test_wounded_are_not_fatalities(extractor: Extractor) -> None:
+    claim = _one(extractor, "Regime forces shelled Douma on Monday, wounding 30 people.")
+    assert (claim.fatalities_min, claim.fatalities_max) == (None, None)
+
+
+def test_counts_said_to_be_additional_are_added(extractor: Extractor) -> None:
+    text = "Rebels clashed with regime forces in Douma, killing 4 soldiers. Two rebels also died."
+    claim = _one(extractor, text)
+    assert claim.fatalities_min == 6
+
+
+def test_a_restated_toll_is_not_added_twice(extractor: Extractor) -> None:
+    text = "A car bomb killed 12 people in Al-Bab on Monday. Four of the 12 dead were children."
+    claim = _one(extractor, text)
+    assert claim.fatalities_min == 12
+
+
+# --- how the text stands to it ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "factuality"),
+    [
+        (
+            "The army will continue its offensive against Islamic State in Palmyra.",
+            Factuality.PLANNED,
+        ),
+        ("Rebels may launch an attack on Douma.", Factuality.HYPOTHETICAL),
+        ("Moscow denied that Russian jets struck Douma.", Factuality.DENIED),
+        ("Rebels accused the regime of shelling Douma on Monday.", Factuality.ALLEGED),
+        ("Its bombing campaign has devastated Douma.", Factuality.GENERAL),
+    ],
+)
+def test_non_events_are_kept_with_their_factuality(
+    extractor: Extractor, text: str, factuality: Factuality
+) -> None:
+    claim = _one(extractor, text)
+    assert claim.factuality == factuality
+    assert claim.factuality.is_factual == (factuality == Factuality.ALLEGED)
+
+
+def test_a_sentence_without_a_trigger_gives_no_claim(extractor: Extractor) -> None:
+    assert (
+        _claims(extractor, "Talks in Astana resumed on Monday with delegations from Damascus.")
+        == []
+    )
+
+
+def test_a_bare_denial_of_progress_gives_no_claim(extractor: Extractor) -> None:
+    claims = _claims(
+        extractor, "Regime forces clashed with rebels near Douma. No advances were made."
+    )
+    assert len(claims) == 1 and len(claims[0].spans) == 1
+
+
+# --- evidence, confidence, streaming ------------------------------------------------------------
+
+
+def test_spans_point_into_the_document_text(extractor: Extractor) -> None:
+    text = (
+        "DAMASCUS (SANA) - Regime forces shelled Douma on Monday.  "
+        "Rebels clashed with IS in Al-Bab."
+    )
+    document = _doc(text)
+    for claim in extractor.extract(document):
+        assert claim.document_id == document.id
+        for span in claim.spans:
+            assert document.text[span.start : span.end] == span.text
+
+
+def test_confidence_is_higher_when_who_where_and_when_are_known(extractor: Extractor) -> None:
+    full = _one(extractor, "Russian warplanes struck Kafr Nabl on Tuesday, killing 12 civilians.")
+    bare = _one(extractor, "Shelling was reported.")
+    assert 0 <= bare.confidence < full.confidence <= 1
+
+
+def test_extract_many_streams_in_order(extractor: Extractor) -> None:
+    texts = [
+        "Regime forces shelled Douma on Monday.",
+        "Talks resumed in Astana.",
+        "Russian jets struck Kafr Nabl on Tuesday.",
+    ]
+    documents = [_doc(t, ident=f"d{i}") for i, t in enumerate(texts)]
+    results = list(extractor.extract_many(iter(documents), batch_size=2))
+    assert [d.id for d, _ in results] == ["d0", "d1", "d2"]
+    assert [len(claims) for _, claims in results] == [1, 0, 1]
+    assert results[2][1] == extractor.extract(documents[2])
+
+
+# --- the bundled registries ---------------------------------------------------------------------
+
+
+def test_bundled_wire_report(bundled_extractor: Extractor) -> None:
+    text = (
+        "BEIRUT, Jan 24 (Reuters) - Syrian government warplanes struck the rebel-held town of "
+        "Kafr Nabl in Idlib province on Tuesday, killing at least 12 civilians, a monitor said. "
+        "The Syrian army said it would continue operations against terrorist groups."
+    )
+    claims = bundled_extractor.extract(_doc(text))
+    strike = claims[0]
+    assert strike.event_type == EventType.AIRSTRIKE
+    assert strike.factuality == Factuality.REPORTED
+    assert strike.perpetrators and strike.perpetrators[0].actor in (
+        "syrian-air-force",
+        "syrian-government-forces",
+    )
+    assert strike.place is not None and strike.place.admin1 == "Idleb"
+    assert (strike.date_from, strike.fatalities_min, strike.fatalities_max) == (
+        date(2017, 1, 24),
+        12,
+        None,
+    )
+    assert all(not c.factuality.is_factual for c in claims[1:])
+
+
+def test_bundled_short_note(bundled_extractor: Extractor) -> None:
+    text = (
+        "Regime forces backed by Hezbollah clashed with IS fighters near Palmyra in the eastern "
+        "countryside of Homs. Three IS fighters were killed."
+    )
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type == EventType.CLASH
+    assert set(_ids(claim.perpetrators)) == {"syrian-government-forces", "hezbollah"}
+    assert "isis" in _ids(claim.targets)
+    assert claim.place is not None and claim.place.admin1 == "Homs"
+    assert claim.fatalities_min == 3
+
+
+def test_bundled_governorate_from_a_qualifier(bundled_extractor: Extractor) -> None:
+    claim = bundled_extractor.extract(
+        _doc("Rebels shelled regime positions in rural Hama on Monday.")
+    )[0]
+    assert claim.place is not None
+    assert (claim.place.admin1, claim.place.precision) == ("Hama", Precision.GOVERNORATE)

@@ -1,0 +1,127 @@
+"""Resolution of dates against the publication date, of places with their qualifiers, and of
+nouns that refer back to an actor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from spacy.language import Language
+
+from ceasefire.actors import ActorRegistry
+from ceasefire.gazetteer import Gazetteer, load_gazetteer
+from ceasefire.model import DatePrecision, Precision
+from ceasefire.resolve import (
+    Antecedents,
+    DateRange,
+    default_range,
+    resolve_date,
+    resolve_place,
+    sentence_dates,
+)
+
+PUBLISHED = date(2017, 1, 25)  # a Wednesday
+D = date
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "precision"),
+    [
+        ("Jan. 18", D(2017, 1, 18), D(2017, 1, 18), DatePrecision.DAY),
+        ("on 4 January", D(2017, 1, 4), D(2017, 1, 4), DatePrecision.DAY),
+        ("January 18, 2017", D(2017, 1, 18), D(2017, 1, 18), DatePrecision.DAY),
+        ("Tuesday", D(2017, 1, 24), D(2017, 1, 24), DatePrecision.DAY),
+        ("early on Tuesday", D(2017, 1, 24), D(2017, 1, 24), DatePrecision.DAY),
+        ("late Monday night", D(2017, 1, 23), D(2017, 1, 23), DatePrecision.DAY),
+        ("Wednesday", D(2017, 1, 25), D(2017, 1, 25), DatePrecision.DAY),
+        ("yesterday", D(2017, 1, 24), D(2017, 1, 24), DatePrecision.DAY),
+        ("two days ago", D(2017, 1, 23), D(2017, 1, 23), DatePrecision.DAY),
+        ("overnight", D(2017, 1, 24), D(2017, 1, 25), DatePrecision.RANGE),
+        ("last week", D(2017, 1, 16), D(2017, 1, 22), DatePrecision.WEEK),
+        ("recently", D(2017, 1, 18), D(2017, 1, 25), DatePrecision.RANGE),
+        ("in recent days", D(2017, 1, 18), D(2017, 1, 25), DatePrecision.RANGE),
+        ("December", D(2016, 12, 1), D(2016, 12, 31), DatePrecision.MONTH),
+        ("earlier this month", D(2017, 1, 1), D(2017, 1, 25), DatePrecision.MONTH),
+        ("2016", D(2016, 1, 1), D(2016, 12, 31), DatePrecision.RANGE),
+        ("last year", D(2016, 1, 1), D(2016, 12, 31), DatePrecision.RANGE),
+        ("Jan. 18-19", D(2017, 1, 18), D(2017, 1, 19), DatePrecision.RANGE),
+        ("Thursday and Friday", D(2017, 1, 19), D(2017, 1, 20), DatePrecision.RANGE),
+    ],
+)
+def test_dates_resolve_against_publication(
+    text: str, start: date, end: date, precision: DatePrecision
+) -> None:
+    assert resolve_date(text, PUBLISHED) == DateRange(start, end, precision)
+
+
+@pytest.mark.parametrize(
+    "text", ["for three days", "six years", "70", "a 12-year-old", "next week", "the weekend"]
+)
+def test_durations_ages_numbers_and_futures_are_no_event_dates(text: str) -> None:
+    assert resolve_date(text, PUBLISHED) is None
+
+
+def test_no_date_is_the_day_of_publication_or_the_day_before() -> None:
+    vague = default_range(PUBLISHED)
+    assert vague is not None
+    assert (vague.start, vague.end, vague.explicit) == (D(2017, 1, 24), PUBLISHED, False)
+    assert vague.precision == DatePrecision.RANGE
+    assert default_range(None) is None
+
+
+def test_sentence_dates_include_words_the_recogniser_misses(nlp: Language) -> None:
+    sentence = nlp("Warplanes struck the town overnight.")[:]
+    [(span, found)] = sentence_dates(sentence, PUBLISHED)
+    assert span.text == "overnight"
+    assert (found.start, found.end) == (D(2017, 1, 24), PUBLISHED)
+    assert sentence_dates(sentence, None) == []
+
+
+def _place_span(nlp: Language, text: str, name: str):
+    doc = nlp(text)
+    return next(e for e in doc.ents if e.text == name)
+
+
+def test_place_resolves_with_gazetteer_position(nlp: Language, small_gazetteer: Gazetteer) -> None:
+    span = _place_span(nlp, "Warplanes struck Kafranbel on Tuesday.", "Kafranbel")
+    found = resolve_place(small_gazetteer, span)
+    assert found is not None
+    assert (found.place, found.name, found.admin1, found.country) == (
+        "kafr-nabl",
+        "Kafr Nabl",
+        "Idleb",
+        "SY",
+    )
+    assert found.precision == Precision.TOWN
+    assert (found.lat, found.lon) == (35.61, 36.56)
+
+
+def test_near_a_town_is_a_coarser_place(nlp: Language, small_gazetteer: Gazetteer) -> None:
+    span = _place_span(nlp, "Rebels clashed with regime forces near Douma.", "Douma")
+    found = resolve_place(small_gazetteer, span)
+    assert found is not None and found.place == "douma"
+    assert found.precision == Precision.DISTRICT
+
+
+def test_province_qualifier_names_the_governorate(nlp: Language) -> None:
+    gazetteer = load_gazetteer()
+    bundled = nlp("Warplanes struck villages in Idlib province on Monday.")
+    span = next(e for e in bundled.ents if e.text.startswith("Idlib"))
+    found = resolve_place(gazetteer, span)
+    assert found is not None
+    assert (found.admin1, found.precision) == ("Idleb", Precision.GOVERNORATE)
+
+
+def test_antecedents_resolve_to_the_latest_compatible_actor(
+    nlp: Language, small_actors: ActorRegistry
+) -> None:
+    antecedents = Antecedents(small_actors)
+    antecedents.observe("is")
+    antecedents.observe("government")
+    doc = nlp("The militants attacked the army.")
+    militants, army = doc[1], doc[4]
+    assert antecedents.resolve(militants) == "is"
+    assert antecedents.resolve(army) == "government"
+    assert antecedents.resolve(doc[2]) is None  # not a referring noun
+    antecedents.observe("unknown-id")  # ids the registry lacks are ignored
+    assert antecedents.resolve(army) == "government"
