@@ -15,8 +15,8 @@ demo: $(BIN)/ceasefire
 	$(BIN)/ceasefire demo
 
 lint: $(BIN)/ceasefire
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 test: lint
 	$(BIN)/pytest

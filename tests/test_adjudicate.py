@@ -354,3 +354,58 @@ def test_the_verdict_records_the_agreement_version(agreement: Agreement, sides: 
         incident(EventType.SHELLING, ("syrian-government-forces",)), amended, sides
     )
     assert verdict.agreement_version == "2017-05-amended"
+
+
+# g. who fights whom when a report says it loosely
+
+
+def test_a_clash_with_no_target_is_between_the_sides_it_names(
+    agreement: Agreement, sides: Sides
+) -> None:
+    # "Regime forces and IS clashed": opponents, not allies
+    verdict = judge(agreement, sides, EventType.CLASH, ("syrian-government-forces", "isis"))
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+    )
+    verdict = judge(agreement, sides, EventType.CLASH, ("opposition", "syrian-government-forces"))
+    assert verdict.status is VerdictStatus.VIOLATION
+
+
+def test_a_side_led_by_an_excluded_group_is_that_groups_operation(
+    agreement: Agreement, sides: Sides
+) -> None:
+    # "JFS and rebel factions attacked regime positions": a JFS operation rebels join
+    led = judge(
+        agreement,
+        sides,
+        EventType.GROUND_ATTACK,
+        ("jabhat-fateh-al-sham", "opposition"),
+        ("syrian-government-forces",),
+    )
+    assert (led.status, led.reason) == (VerdictStatus.NOT_A_VIOLATION, Reason.EXCLUDED_ACTOR)
+    # "regime forces clashed with JFS and rebel factions": an operation against JFS
+    against = judge(
+        agreement,
+        sides,
+        EventType.CLASH,
+        ("syrian-government-forces",),
+        ("jabhat-fateh-al-sham", "opposition"),
+    )
+    assert (against.status, against.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+    )
+
+
+def test_parties_fighting_only_excluded_groups_commit_no_violation(
+    agreement: Agreement, sides: Sides
+) -> None:
+    # "rebels backed by JFS battled IS": nobody but an excluded group is attacked
+    verdict = judge(
+        agreement, sides, EventType.CLASH, ("opposition", "jabhat-fateh-al-sham"), ("isis",)
+    )
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+    )

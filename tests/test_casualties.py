@@ -81,3 +81,29 @@ def test_a_toll_restated_is_marked_total(nlp: Language) -> None:
 def test_also_marks_a_count_to_add(nlp: Language) -> None:
     assert count_casualties(nlp("Three civilians were also killed.")[:]).additive
     assert not count_casualties(nlp("Three civilians were killed.")[:]).additive
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Four rebel fighters killed.", (4, 4)),  # a note's shorthand, no auxiliary
+        ("A rebel colonel was killed in the fighting.", (1, 1)),
+        ("Tens of fighters were killed on both sides.", (10, None)),
+        ("Some deaths were reported among the attackers.", (10, None)),
+        ("Some 30 people were killed in the raids.", (30, None)),
+        # a headline run into its lead tells one count twice
+        (
+            "Nine civilians dead in raid on village At least 9 civilians were killed on "
+            "Monday in air raids on the village.",
+            (9, 9),
+        ),
+        ("Two soldiers were killed in Hass and two rebels died in Kafr Nabl.", (4, 4)),
+        ("Two civilians were killed in Hass and two civilians in Kafr Nabl.", (4, 4)),
+    ],
+)
+def test_shorthand_ranks_vague_and_restated_counts(nlp: Language, text: str, expected) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_some_of_the_wounded_is_no_count(nlp: Language) -> None:
+    assert parse_casualties(nlp("Some of the wounded were taken to hospital.")[:]) == (None, None)

@@ -138,15 +138,27 @@ def claim(
     )
 
 
-def test_the_main_claim_is_the_deadliest_factual_one():
-    first, deadly, planned = (
+def test_the_main_claim_is_the_lead_event_that_counts_its_dead():
+    first, lead, background, planned = (
         claim(start=0),
         claim(killed=5, start=50),
-        claim(killed=90, factuality=Factuality.PLANNED),
+        claim(killed=300000, start=900),  # the war's toll, told as background
+        claim(killed=90, start=10, factuality=Factuality.PLANNED),
     )
-    assert main_claim([first, deadly, planned]) is deadly
+    assert main_claim([background, first, lead, planned]) is lead
     assert main_claim([first, claim(start=9)]) is first
+    none_died = claim(killed=0, start=20)
+    assert main_claim([first, none_died]) is none_died
+    assert main_claim([none_died, claim(killed=2, start=40)]).fatalities_min == 2
     assert main_claim([planned]) is None
+
+
+def test_a_guarantor_counts_for_the_party_it_answers_for(sides):
+    scores = DocumentScores()
+    russian = claim(perpetrator="russian-aerospace-forces")
+    assert not score_document({"side": "government"}, [russian], None, sides, scores)
+    coalition = claim(perpetrator="us-led-coalition")
+    assert score_document({"side": "government"}, [coalition], None, sides, scores)
 
 
 @pytest.fixture(scope="module")

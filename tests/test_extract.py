@@ -424,3 +424,108 @@ def test_bundled_governorate_from_a_qualifier(bundled_extractor: Extractor) -> N
     )[0]
     assert claim.place is not None
     assert (claim.place.admin1, claim.place.precision) == ("Hama", Precision.GOVERNORATE)
+
+
+# --- the two sides of a clash, and who an act is told of ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        (
+            "Fighting continued between the Islamic State and regime forces near Palmyra.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "Clashes took place between ISIS and rebel forces backed by Islamist factions "
+            "near Kafr Nabl.",
+            ["isis"],
+            ["opposition", "islamist-factions"],
+        ),
+        (
+            "Fighting raged between Ahrar al-Sham backed by Suqour al-Sham and other "
+            "Islamist militias, and Jabhat Fateh al-Sham in Kafr Nabl.",
+            ["ahrar-al-sham", "suqour-al-sham", "islamist-factions"],
+            ["jabhat-fateh-al-sham"],
+        ),
+        (
+            "Battles went on between regime forces, Hezbollah and allied militias pitted "
+            "against rebel factions and JFS in Ain al-Fijeh.",
+            ["syrian-government-forces", "hezbollah", "pro-government-militias"],
+            ["opposition", "jabhat-fateh-al-sham"],
+        ),
+        (
+            "Under Russian air cover, fighting broke out in Al-Bab between regime forces "
+            "and the Islamic State.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Heavy clashes took place between rebel and regime forces near Kafr Nabl.",
+            ["opposition"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "Mutual shelling took place between IS and regime forces near Palmyra.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+    ],
+)
+def test_between_names_the_two_sides_with_their_allies(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == perpetrators
+    assert _ids(claim.targets) == targets
+
+
+def test_a_capitalised_act_is_no_organisation_and_a_weapon_no_actor(
+    bundled_extractor: Extractor,
+) -> None:
+    claim = bundled_extractor.extract(_doc("Battles raged near Kafr Nabl on Monday."))[0]
+    assert claim.perpetrators == [] and claim.targets == []
+    text = "Regime forces clashed with rebels in Douma amid artillery and rocket attacks."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert "artillery" not in [m.text for m in claim.perpetrators]
+    assert _ids(claim.perpetrators) == ["syrian-government-forces"]
+
+
+def test_an_act_told_without_its_actor_takes_the_actor_told_later(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "Air strikes killed 9 civilians in Kafr Nabl on Monday. Residents said the dead "
+        "included a baker. Russian jets had bombed the market at noon, activists said."
+    )
+    claims = bundled_extractor.extract(_doc(text))
+    assert _ids(claims[0].perpetrators) == ["russian-aerospace-forces"]
+    # but not from a claim that is only threatened, nor across acts of another kind
+    text = "A car bomb killed 6 people in Al-Bab. Regime forces threatened to shell the town."
+    claims = bundled_extractor.extract(_doc(text))
+    assert claims[0].perpetrators == []
+    text = "A car bomb killed 6 people in Al-Bab. Regime forces seized a hill near the town."
+    assert bundled_extractor.extract(_doc(text))[0].perpetrators == []
+
+
+@pytest.mark.parametrize(
+    ("name", "actor"),
+    [
+        ("the Military Forces of Syria", "syrian-government-forces"),
+        ("Fajr al-Omma", "liwa-fajr-al-umma"),
+        ("the Khalid Ibn Walid Army", "khalid-ibn-al-walid-army"),
+        ("Islamic armed factions", "islamist-factions"),
+    ],
+)
+def test_names_monitors_use_resolve(bundled_extractor: Extractor, name: str, actor: str) -> None:
+    claim = bundled_extractor.extract(_doc(f"{name} attacked positions near Kafr Nabl."))[0]
+    assert _ids(claim.perpetrators) == [actor]
+
+
+def test_a_capture_after_clashes_is_against_the_side_fought(bundled_extractor: Extractor) -> None:
+    text = "After battling the Islamic State, regime forces took control of two villages near Hass."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.TERRITORY_SEIZURE
+    assert _ids(claim.perpetrators) == ["syrian-government-forces"]
+    assert _ids(claim.targets) == ["isis"]

@@ -171,3 +171,36 @@ def test_a_unit_and_its_parent_force_are_the_same_participant():
     b.perpetrators.append(ActorMention("hezbollah", "Hezbollah"))
     assert not same_event(b, a)
     assert same_event(b, a, roots=roots)
+
+
+def _dated(doc: str, first: int, last: int) -> Claim:
+    found = claim(doc, type_=EventType.CLASH)
+    found.date_from, found.date_to = date(2017, 1, first), date(2017, 1, last)
+    found.date_precision = DatePrecision.DAY if first == last else DatePrecision.RANGE
+    return found
+
+
+def test_a_chain_of_day_apart_reports_does_not_grow_one_incident():
+    incidents = []
+    fuse([_dated("a", 9, 10), _dated("b", 11, 11), _dated("c", 12, 13)], incidents, {}, SOURCES)
+    # "c" overlaps the incident's date (the 11th, from "b") but not report "a"
+    assert len(incidents) == 2
+
+
+def test_across_reports_a_district_does_not_tie_events_but_within_one_it_does():
+    near = PlaceMention(
+        "kafr-nabl", "near Kafr Nabl", "Kafr Nabl", 35.61, 36.56, "Idleb", "SY", Precision.DISTRICT
+    )
+    one = build_incident([claim("a", place=near)], SOURCES)
+    assert not same_event(claim("b", place=near), one)
+    assert same_event(claim("a", place=near), one, same_document=True)
+
+
+def test_a_report_naming_the_sides_the_other_way_round_keeps_allies_together():
+    rebels = ActorMention("opposition", "rebels")
+    backers = ActorMention("ahrar-al-sham", "Ahrar al-Sham")
+    first = claim("a", type_=EventType.CLASH, perps=(REGIME,), targets=(rebels,), cid=1)
+    second = claim("b", type_=EventType.CLASH, perps=(rebels, backers), targets=(REGIME,), cid=2)
+    incident = build_incident([first, second], SOURCES)
+    assert [m.actor for m in incident.perpetrators] == ["syrian-government-forces"]
+    assert [m.actor for m in incident.targets] == ["opposition", "ahrar-al-sham"]

@@ -476,3 +476,42 @@ def test_import_errors_name_file_and_line(
 def test_import_of_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read file"):
         read_places(tmp_path / "nowhere.csv")
+
+
+def _imported(name: str, lat: float, lon: float, admin1: str) -> Place:
+    return Place(f"import:{name}:{lat}", name, lat, lon, "town", Precision.TOWN, admin1)
+
+
+def test_a_kind_word_keeps_the_place_named_with_it() -> None:
+    gazetteer = Gazetteer(
+        [
+            _imported("Marjan", 35.9, 39.0, "Ar-Raqqa"),
+            _imported("Marjan Camp", 33.47, 36.3, "Damascus"),
+        ]
+    )
+    found = gazetteer.lookup("the Marjan camp area")
+    assert found is not None and found.admin1 == "Damascus"
+    assert gazetteer.lookup("the Marjan area").admin1 == "Ar-Raqqa"  # type: ignore[union-attr]
+
+
+def test_a_compass_word_before_a_governorate_keeps_the_governorate(gazetteer: Gazetteer) -> None:
+    found = gazetteer.lookup("eastern Rural Damascus")
+    assert found is not None
+    assert (found.admin1, found.precision) == ("Rural Damascus", Precision.GOVERNORATE)
+
+
+def test_an_imported_namesake_beside_a_bundled_town_comes_first() -> None:
+    bundled = load_gazetteer()
+    town = bundled.lookup("Ain Issa")
+    assert town is not None and town.admin1 == "Ar-Raqqa"
+    far = _imported("Ein Issa", 35.5, 35.9, "Lattakia")  # its id sorts first
+    near = _imported("Ein Issa", town.lat + 0.01, town.lon, "Ar-Raqqa")
+    gazetteer = Gazetteer([*bundled, far, near])
+    assert [p.id for p in gazetteer.candidates("Ein Issa")[:2]] == [near.id, far.id]
+
+
+def test_fuzzy_matching_can_be_left_out(gazetteer: Gazetteer) -> None:
+    assert gazetteer.lookup("Kafr Nabel") is not None
+    misspelt = "Kafr Nbbl"
+    assert gazetteer.candidates(misspelt)
+    assert gazetteer.candidates(misspelt, fuzzy=False) == []

@@ -9,14 +9,17 @@ import pytest
 from spacy.language import Language
 
 from ceasefire.actors import ActorRegistry
+from ceasefire.extract import Extractor
 from ceasefire.gazetteer import Gazetteer, load_gazetteer
-from ceasefire.model import DatePrecision, Precision
+from ceasefire.model import DatePrecision, Document, Place, Precision
 from ceasefire.resolve import (
     Antecedents,
     DateRange,
     default_range,
+    name_runs,
     resolve_date,
     resolve_place,
+    resolve_places,
     sentence_dates,
 )
 
@@ -110,6 +113,84 @@ def test_province_qualifier_names_the_governorate(nlp: Language) -> None:
     found = resolve_place(gazetteer, span)
     assert found is not None
     assert (found.admin1, found.precision) == ("Idleb", Precision.GOVERNORATE)
+
+
+PARTICLES = frozenset({"al", "el", "ez", "ash"})
+
+
+def _town(ident: str, name: str, lat: float, lon: float, admin1: str) -> Place:
+    return Place(ident, name, lat, lon, "town", Precision.TOWN, admin1)
+
+
+@pytest.fixture(scope="module")
+def namesakes() -> Gazetteer:
+    """Two villages of one name in different governorates, and a town beside one of them."""
+    return Gazetteer(
+        [
+            *load_gazetteer(),
+            _town("hamra-hama", "Tall Hamra", 35.3, 36.9, "Hama"),
+            _town("hamra-hasakah", "Tall Hamra", 36.95, 41.15, "Al-Hasakeh"),
+            _town("jdeideh-idleb", "Jdeideh", 35.9, 36.4, "Idleb"),
+        ]
+    )
+
+
+def _resolved(nlp: Language, gazetteer: Gazetteer, text: str) -> list[tuple[str, str | None]]:
+    sentence = next(iter(nlp(text).sents))
+    found = resolve_places(gazetteer, name_runs(sentence, PARTICLES))
+    return [(mention.name or "", mention.admin1) for _, mention in found]
+
+
+def test_name_runs_join_what_the_recogniser_splits(nlp: Language) -> None:
+    sentence = next(
+        iter(
+            nlp("Rebels fought near Ein Elfijeh and in Kafr al-Zayt, state agency SANA said.").sents
+        )
+    )
+    runs = [run.text for run in name_runs(sentence, PARTICLES)]
+    assert "Ein Elfijeh" in runs and "Kafr al-Zayt" in runs
+    assert "SANA" not in runs
+
+
+def test_a_governorate_in_the_sentence_picks_the_namesake(
+    nlp: Language, namesakes: Gazetteer
+) -> None:
+    found = _resolved(nlp, namesakes, "Jets struck Tall Hamra in Hasakah province on Monday.")
+    assert ("Tall Hamra", "Al-Hasakeh") in found
+    found = _resolved(nlp, namesakes, "Jets struck Tall Hamra in Hama province on Monday.")
+    assert ("Tall Hamra", "Hama") in found
+
+
+def test_a_town_beside_the_name_picks_the_namesake(nlp: Language, namesakes: Gazetteer) -> None:
+    found = _resolved(nlp, namesakes, "Rebels attacked Tall Hamra near Qamishli on Monday.")
+    assert found[0] == ("Tall Hamra", "Al-Hasakeh")
+
+
+def test_a_name_whose_namesakes_lie_elsewhere_gives_way_to_the_wider_place(
+    nlp: Language, namesakes: Gazetteer
+) -> None:
+    text = "Rebels fought in Jdeideh in the northern countryside of Hasakah on Monday."
+    assert [admin1 for _, admin1 in _resolved(nlp, namesakes, text)] == ["Al-Hasakeh"]
+    text = "Rebels fought in Jdeideh in the countryside of Idlib on Monday."
+    assert ("Jdeideh", "Idleb") in _resolved(nlp, namesakes, text)
+
+
+def test_a_list_of_places_is_no_place_within_another(nlp: Language) -> None:
+    found = _resolved(nlp, load_gazetteer(), "Jets struck Aleppo, Idlib and Hama on Monday.")
+    assert {admin1 for _, admin1 in found} == {"Aleppo", "Idleb", "Hama"}
+
+
+def test_a_claim_placed_in_a_region_takes_the_governorate_the_report_is_about(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "Car bomb kills nine in northeast Syria\n"
+        "A car bomb killed nine people at a market in the city of Qamishli on Sunday, a "
+        "monitoring group said. The blast in Qamishli also wounded dozens."
+    )
+    document = Document(id="d", raw=text.encode(), text=text, published_at=D(2017, 3, 6))
+    claims = bundled_extractor.extract(document)
+    assert claims and all(c.place and c.place.admin1 == "Al-Hasakeh" for c in claims)
 
 
 def test_antecedents_resolve_to_the_latest_compatible_actor(

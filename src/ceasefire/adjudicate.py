@@ -87,11 +87,27 @@ def _case(incident: Incident, agreement: Agreement, sides: Sides) -> _Case:
     on = incident.date_to or incident.date_from
     perpetrators = tuple(_participant(m, sides, on) for m in incident.perpetrators)
     targets = tuple(_participant(m, sides, on) for m in incident.targets)
+    if incident.event_type is EventType.CLASH and not targets:
+        perpetrators, targets = _opponents(perpetrators)
     if incident.event_type is EventType.CLASH and _should_swap(perpetrators, targets):
         # In a clash both sides fight: who is listed as perpetrator says nothing about who
         # started it, so put the side that can be attributed first.
         perpetrators, targets = targets, perpetrators
     return _Case(incident, agreement, perpetrators, targets)
+
+
+def _opponents(
+    participants: tuple[_Participant, ...],
+) -> tuple[tuple[_Participant, ...], tuple[_Participant, ...]]:
+    """ "Regime forces and IS clashed", "fighting between X and Y" misread: a clash is fought
+    between two sides, so when the report names no target, participants of different sides
+    are opponents rather than allies."""
+    camps = [p.party or p.side for p in participants if p.side != UNKNOWN]
+    if len(set(camps)) < 2:
+        return participants, ()
+    first = camps[0]
+    ours = tuple(p for p in participants if p.side == UNKNOWN or (p.party or p.side) == first)
+    return ours, tuple(p for p in participants if p not in ours)
 
 
 def _should_swap(perpetrators: Sequence[_Participant], targets: Sequence[_Participant]) -> bool:
@@ -169,11 +185,26 @@ def _outside_period(case: _Case) -> Verdict | None:
     return None
 
 
+def _led_by_excluded(participants: Sequence[_Participant]) -> bool:
+    """Whether the first force a report names on a side is an excluded group: "JFS and rebel
+    factions attacked" is a JFS operation that rebels join, while "rebels backed by JFS" is the
+    rebels' own, which JFS only supports."""
+    named = [p for p in participants if p.side != UNKNOWN and not p.civilian]
+    return bool(named) and named[0].side == EXCLUDED
+
+
+def _only_excluded(participants: Sequence[_Participant]) -> bool:
+    named = [p for p in participants if p.side != UNKNOWN]
+    return bool(named) and all(p.side == EXCLUDED for p in named)
+
+
 def _excluded_perpetrator(case: _Case) -> Verdict | None:
     if not any(p.side == EXCLUDED for p in case.perpetrators):
         return None
     clause = clause_of_kind(case.agreement, "permitted")
-    if case.parties():
+    if case.parties() and _only_excluded(case.targets):
+        return _against_excluded(case)  # rebels and JFS fighting IS: no party is attacked
+    if case.parties() and not _led_by_excluded(case.perpetrators):
         return _verdict(
             case,
             VerdictStatus.UNDETERMINED,
@@ -209,7 +240,7 @@ def _unidentified_perpetrator(case: _Case) -> Verdict | None:
 def _excluded_target(case: _Case) -> Verdict | None:
     if not case.parties() or not any(t.side == EXCLUDED for t in case.targets):
         return None
-    if any(t.party for t in case.targets):
+    if any(t.party for t in case.targets) and not _led_by_excluded(case.targets):
         return _verdict(
             case,
             VerdictStatus.UNDETERMINED,

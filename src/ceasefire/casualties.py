@@ -57,6 +57,7 @@ def count_casualties(span: Span | Doc) -> Casualties:
     counts = [c for c in _counts(tokens, lexicon) if c is not None]
     whole = [c for c in counts if not c.subset]
     whole = [c for c in whole if c.total] or whole  # "many were killed, coded as 10"
+    whole = _restated(whole)
     if whole:
         low = sum(c.low or 0 for c in whole) if any(c.low is not None for c in whole) else None
         high = None if any(c.high is None for c in whole) else sum(c.high or 0 for c in whole)
@@ -67,6 +68,32 @@ def count_casualties(span: Span | Doc) -> Casualties:
     if _no_deaths(tokens, lexicon):
         return Casualties(0, 0)
     return Casualties(None, None)
+
+
+def _restated(counts: list[_Count]) -> list[_Count]:
+    """A headline run into its lead ("12 civilians dead in raid At least 12 civilians were
+    killed"): the same number of the same people told again is one count, not two."""
+    kept: list[_Count] = []
+    for count in counts:
+        if not any(_same_count(k, count) for k in kept):
+            kept.append(count)
+    return kept
+
+
+def _same_count(a: _Count, b: _Count) -> bool:
+    return (
+        a.low == b.low
+        and a.token.lemma_.lower() == b.token.lemma_.lower()
+        and not a.token.like_num
+        and not any(t.dep_ == "conj" for t in (a.token, b.token))
+    )
+
+
+def _clause_root(token: Token) -> Token:
+    head = token
+    while head.head != head and head.pos_ not in ("VERB", "AUX"):
+        head = head.head
+    return head
 
 
 def _counts(tokens: list[Token], lexicon: CasualtyLexicon) -> list[_Count | None]:
@@ -89,8 +116,11 @@ def _number_at(
     """(value, upper value of a range, end index, vague) of a count starting at tokens[i]."""
     for phrase, value in lexicon.vague_counts.items():
         words = phrase.split()
-        if [t.lower_ for t in tokens[i : i + len(words)]] == words:
-            return value, None, i + len(words), True
+        end = i + len(words)
+        if [t.lower_ for t in tokens[i:end]] == words:
+            if end < len(tokens) and _number(tokens[end], lexicon) is not None:
+                break  # "some 30 people": the number counts, "some" only hedges it
+            return value, None, end, True
     value = _number(tokens[i], lexicon)
     if value is None or not _may_count(tokens, i, value):
         return None
@@ -226,6 +256,8 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
                 return "death", path
         if token.pos_ in ("VERB", "AUX") or token.dep_ == "ROOT":
             for child in token.children:
+                if child.dep_ == "acl" and _is(child, lexicon.death_words):
+                    return "death", [*path, child.lower_]  # "3 rebel fighters killed."
                 if child.dep_ in _NOMINAL_ARGS and child != noun:
                     # "fatalities coded as 10", "the toll rose to 70"
                     words = [w for w in child.subtree if w.pos_ in ("NOUN", "ADJ", "PROPN")]
@@ -242,10 +274,7 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
 
 def _clause(token: Token) -> list[Token]:
     """The words of the clause a count is in, for spotting "toll" and "total"."""
-    head = token
-    while head.head != head and head.pos_ not in ("VERB", "AUX"):
-        head = head.head
-    return list(head.subtree)
+    return list(_clause_root(token).subtree)
 
 
 def _no_deaths(tokens: list[Token], lexicon: CasualtyLexicon) -> bool:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ceasefire import audit, users
 from ceasefire import export as exports
 from ceasefire.errors import InputError
 from ceasefire.evaluate import run_eval
@@ -31,6 +32,14 @@ gazetteer_app = typer.Typer(
     help="Manage the places the pipeline can resolve.", no_args_is_help=True
 )
 app.add_typer(gazetteer_app, name="gazetteer")
+log_app = typer.Typer(
+    help="The signed audit log that explains every stored row.", no_args_is_help=True
+)
+app.add_typer(log_app, name="log")
+user_app = typer.Typer(
+    help="People who sign in: roles, passwords, API tokens.", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True)
@@ -59,12 +68,20 @@ def main(
     State.db = db
 
 
-def open_store() -> Store:
+def open_store(write: bool = False) -> Store:
+    """The store; for a command that writes, with its installation key at hand, so a missing
+    key stops the command before it does any work."""
     try:
-        return Store.open(State.db)
+        store = Store.open(State.db)
     except Exception as exc:  # the driver's own message names the problem best
         fail(f"{database_url(State.db)}: cannot open store ({exc})")
         raise
+    if write:
+        try:
+            store.signer()
+        except InputError as exc:
+            fail(str(exc))
+    return store
 
 
 def knowledge(store: Store) -> Knowledge:
@@ -82,7 +99,7 @@ def init(
     ] = None,
 ) -> None:
     """Create (or upgrade) a store with an agreement and the bundled registries."""
-    store = open_store()
+    store = open_store(write=True)
     try:
         loaded = init_store(store, agreement)
     except InputError as exc:
@@ -148,7 +165,7 @@ def ingest(
 ) -> None:
     """Ingest reports and run them through the whole pipeline to verdicts."""
     when = _date_option("--published", published)
-    store = open_store()
+    store = open_store(write=True)
     report = run_pipeline(store, paths, outlet=outlet, published=when)
     print_report(report)
     if report.rejected:
@@ -171,7 +188,7 @@ def gazetteer_import(
     file: Annotated[Path, typer.Argument(help="GeoNames dump (XX.txt) or CSV name,lat,lon,admin1")],
 ) -> None:
     """Add a mission gazetteer; its places win over bundled places of the same name."""
-    store = open_store()
+    store = open_store(write=True)
     try:
         places = read_places(file)
     except InputError as exc:
@@ -303,7 +320,8 @@ def report(
     loaded = knowledge(store)
     filters = _filters(None, None, None, since, until)
     records = exports.gather(store, loaded, **filters)
-    text = situation_report(records, loaded.agreement, (filters["date_from"], filters["date_to"]))
+    period = (filters["date_from"], filters["date_to"])
+    text = situation_report(records, loaded.agreement, period, head=store.head())
     if output is None:
         sys.stdout.write(text)
     else:
@@ -341,7 +359,7 @@ def demo(
     store = _fresh_demo_store()
     loaded = init_store(store)
     report = run_pipeline(store, [corpus])
-    with store.session() as s:
+    with store.session("run.demo", subject="demo") as s:
         s.add(RunRow(command="demo", started_at=now(), counts={}, versions={}))
     print_report(report)
     output.mkdir(parents=True, exist_ok=True)
@@ -352,7 +370,8 @@ def demo(
         target.write_text(exports.render(fmt, records, loaded), encoding="utf-8")
         written.append(target)
     report_path = output / "report.md"
-    report_path.write_text(situation_report(records, loaded.agreement, (None, None)), "utf-8")
+    text = situation_report(records, loaded.agreement, (None, None), head=store.head())
+    report_path.write_text(text, "utf-8")
     table = Table(title="Compliance per party", title_justify="left")
     for column in ("party", "violations", "verified", "fatalities (at least)"):
         table.add_column(column)
@@ -395,3 +414,155 @@ def evaluate(
             for miss in result.errors:
                 handle.write(json.dumps(miss, ensure_ascii=False, default=str) + "\n")
         err.print(f"Wrote {len(result.errors)} misses to {errors}.")
+
+
+@log_app.command("verify")
+def log_verify(
+    pinned: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pinned", help="A head hash a report was published with; must be in the log."
+        ),
+    ] = None,
+) -> None:
+    """Check the chain, every signature and every stored row; name the first problem."""
+    store = open_store()
+    result = audit.verify(store, pinned or [])
+    if not result.ok:
+        fail(result.summary())
+    out.print(result.summary(), highlight=False, soft_wrap=True)
+
+
+@log_app.command("head")
+def log_head() -> None:
+    """Print the hash of the newest event: it pins the record as it stands now."""
+    sys.stdout.write(open_store().head() + "\n")
+
+
+@log_app.command("show")
+def log_show(
+    last: Annotated[int, typer.Option(help="How many of the newest events.")] = 20,
+) -> None:
+    """List the newest events: who did what, when, and each event's hash."""
+    store = open_store()
+    table = Table(title=f"Audit log of {store.url}", title_justify="left")
+    for column in ("seq", "at", "actor", "action", "subject", "hash"):
+        table.add_column(column, overflow="fold")
+    for e in store.events(last=last):
+        table.add_row(str(e.seq), e.at[:19], e.actor, e.action, e.subject[:60], e.hash[:16])
+    out.print(table)
+
+
+RoleArg = Annotated[str, typer.Argument(help="admin, monitor, guarantor or party:PARTY_ID.")]
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="admin, monitor, guarantor or party:PARTY_ID.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="CEASEFIRE_PASSWORD",
+            help="Asked for when not given [env CEASEFIRE_PASSWORD].",
+        ),
+    ],
+) -> None:
+    """Add a person; they get a signing key, sealed under their password."""
+    store = open_store(write=True)
+    try:
+        user = users.add_user(store, name, role, password)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    out.print(f"Added {user.name} ({role}) with signing key {user.key_id[:16]}.")
+
+
+@user_app.command("role")
+def user_role(name: Annotated[str, typer.Argument(help="Sign-in name.")], role: RoleArg) -> None:
+    """Change a person's role."""
+    store = open_store(write=True)
+    try:
+        users.set_role(store, name, role)
+    except InputError as exc:
+        fail(str(exc))
+    out.print(f"{name} is now {role}.")
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
+    """Stop a person signing in and revoke their tokens; their record and key stay."""
+    store = open_store(write=True)
+    try:
+        users.set_active(store, name, False)
+    except InputError as exc:
+        fail(str(exc))
+    out.print(f"{name} is disabled.")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List people with their roles."""
+    table = Table(title="Users", title_justify="left")
+    for column in ("name", "role", "party", "active", "key"):
+        table.add_column(column)
+    for u in users.users(open_store()):
+        table.add_row(u.name, u.role, u.party or "-", "yes" if u.active else "no", u.key_id[:16])
+    out.print(table)
+
+
+@user_app.command("token")
+def user_token(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Issue an API token; it is printed once and only its hash is kept."""
+    store = open_store(write=True)
+    try:
+        token = users.issue_token(store, name, label)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    sys.stdout.write(token + "\n")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write (one SQLite file).")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Copy the store into one file while it stays in use (SQLite's online backup)."""
+    if file.exists() and not force:
+        fail(f"{file}: exists; pass --force to overwrite it")
+    store = open_store()
+    try:
+        store.backup(file)
+    except InputError as exc:
+        fail(str(exc))
+    out.print(f"Backed up {store.url} to {file}; log head {store.head()}.", soft_wrap=True)
+    if store.key_path is not None:
+        err.print(
+            f"The installation key {store.key_path} is not in the backup; keep a copy of it "
+            "apart from the backups.",
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file `ceasefire backup` wrote.")],
+    force: Annotated[bool, typer.Option(help="Replace a store that is not empty.")] = False,
+) -> None:
+    """Replace the store with a backup, once the backup's log and rows verify."""
+    store = open_store()
+    try:
+        result = store.restore(file, force=force)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    if not result.ok:
+        fail(f"restored, but {result.summary()}")
+    out.print(f"Restored {file} into {store.url}: {result.summary()}", soft_wrap=True)

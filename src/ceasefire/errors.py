@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# A message stays one line even when it quotes input (a feed entry's link) or a library's
+# message (PyYAML's reader errors) that holds line breaks.
+_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+\s*")
 
 
 class InputError(Exception):
@@ -16,4 +21,4 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        return f"{where}: {self.problem}"
+        return _BREAKS.sub(" ", f"{where}: {self.problem}")

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
-from ceasefire.agreement import Sides
+from ceasefire.agreement import GUARANTOR, Sides
 from ceasefire.export import gather
 from ceasefire.fuse import types_compatible
 from ceasefire.gazetteer import canonical_admin1, read_places
@@ -264,14 +264,20 @@ class DocumentScores:
 
 
 def main_claim(claims: list[Claim]) -> Claim | None:
-    """The claim a document is mostly about: its deadliest event, else its first."""
-    factual = [c for c in claims if c.factuality.is_factual]
-    if not factual:
-        return None
-    return max(
-        factual,
-        key=lambda c: (c.fatalities_min or 0, -(c.spans[0].start if c.spans else 0)),
+    """The claim a document is mostly about: the first factual one that counts dead, else the
+    first that says none died, else the first factual one.
+
+    News is written lead first: the opening sentences tell the event and its toll, later ones
+    add reactions, earlier events and the war's overall toll ("more than 280000 people have
+    been killed since 2011"), so the deadliest claim is often background, not the event.
+    """
+    factual = sorted(
+        (c for c in claims if c.factuality.is_factual),
+        key=lambda c: c.spans[0].start if c.spans else 0,
     )
+    dead = [c for c in factual if c.fatalities_min]
+    counted = [c for c in factual if c.fatalities_min is not None]
+    return (dead or counted or factual or [None])[0]
 
 
 def score_document(
@@ -326,7 +332,7 @@ def score_document(
     if gold.get("side"):
         predicted = "unknown"
         if claim:
-            found = [sides.side(p.actor) for p in claim.perpetrators if p.actor]
+            found = [_gold_side(sides, p.actor) for p in claim.perpetrators if p.actor]
             predicted = next((s for s in found if s != "unknown"), "unknown")
         check("perpetrator side", predicted == gold["side"])
     if "civilians" in gold and "noncivilians" in gold:
@@ -334,6 +340,13 @@ def score_document(
         predicted = (claim.fatalities_min or 0) if claim else 0
         check("death toll within 10%", abs(predicted - toll) <= 0.1 * toll)
     return misses
+
+
+def _gold_side(sides: Sides, actor: str) -> str:
+    """The side in the gold's terms, which have no guarantors: a guarantor's forces (Russia's
+    jets) count for the party the agreement has it answer for."""
+    side = sides.side(actor)
+    return (sides.party(actor) or side) if side == GUARANTOR else side
 
 
 def _claim_summary(claim: Claim) -> dict[str, Any]:

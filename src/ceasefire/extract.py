@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -22,7 +23,8 @@ from spacy.tokens import Doc, Span, Token
 from ceasefire.actors import ActorRegistry
 from ceasefire.casualties import Casualties, count_casualties
 from ceasefire.factuality import classify
-from ceasefire.gazetteer import Gazetteer
+from ceasefire.fuse import types_compatible
+from ceasefire.gazetteer import Gazetteer, haversine_km
 from ceasefire.model import (
     ActorKind,
     ActorMention,
@@ -49,7 +51,8 @@ from ceasefire.resolve import (
     DateRange,
     default_range,
     is_modifier,
-    resolve_place,
+    name_runs,
+    resolve_places,
     sentence_dates,
 )
 
@@ -65,6 +68,9 @@ _LOCATIVE = {"in", "inside", "into", "within", "across", "at", "near", "around",
 _NOUNS = ("NOUN", "PROPN")
 _DEFINITE = {"the", "these", "those", "this", "that"}
 _MERGE_WINDOW = 3  # sentences after an event that can still add to it
+REGION_KM = 200.0  # how far from a region's centre ("eastern Syria") its towns can lie
+_OPPOSING = {"against", "versus", "vs", "vs.", "pit"}  # "X pitted against Y": two sides of a clash
+_PHRASE_ENDS = _LOCATIVE | {"near", "on", "amid", "during", "since", "after", "while", "where"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,17 @@ class TriggerIndex:
             for words, _ in self._by_first.get(form, ())
         )
 
+    def ends_act(self, token: Token) -> bool:
+        """Whether a word closes a trigger phrase that stands before it ("air strikes")."""
+        for size in {len(words) for entries in self._by_first.values() for words, _ in entries}:
+            start = token.i - size + 1
+            if start >= token.sent.start:
+                window = [t for t in token.doc[start : token.i + 1] if t.text != "-"]
+                match = self._match_at(window, 0)
+                if match is not None and match[0] == len(window):
+                    return True
+        return False
+
     def _match_at(self, tokens: list[Token], i: int) -> tuple[int, TriggerRule] | None:
         first = tokens[i]
         for key in word_forms(first):
@@ -205,9 +222,11 @@ class Extractor:
         drafts: list[_Draft] = []
         first_place: PlaceMention | None = None
         hint: str | None = None
+        named: list[PlaceMention] = []
         for index, sentence in enumerate(_sentences(doc)):
             mentions = self._mentions(sentence, antecedents)
             places = self._places(sentence, dateline, hint)
+            named += places
             hint = next((p.admin1 for p in places if p.admin1), hint)
             if first_place is None and places:
                 first_place = min(places, key=_place_rank)
@@ -230,6 +249,8 @@ class Extractor:
             else:
                 self._inherit(draft, drafts[-1] if drafts else None, first_place, document)
                 drafts.append(draft)
+        _narrow_places([d.claim for d in drafts], named)
+        _attribute(drafts)
         for draft in drafts:
             draft.claim.confidence = _confidence(draft)
         return [d.claim for d in drafts]
@@ -315,7 +336,11 @@ class Extractor:
             if ent.label_ == ACTOR and not _is_location(ent, self.gazetteer):
                 actor = self._specific(ent, antecedents) or ent.ent_id_ or None
                 named[ent.root.i] = _Mention(ent.root, actor, ent.text)
-            elif ent.label_ in ("ORG", "NORP") and not _in_source(ent):
+            elif (
+                ent.label_ in ("ORG", "NORP")
+                and not _in_source(ent)
+                and not any(self.triggers.names_act(t) for t in ent)  # "Battles" opening a line
+            ):
                 # a force the registry does not know by this name is kept for a reviewer; a
                 # nationality that names no force ("the Syrian town") is no actor
                 actor = self._named(ent)
@@ -352,8 +377,10 @@ class Extractor:
         stands for its forces, unless it only describes a group ("Syrian rebels")."""
         forms = [ent.text]
         head = ent.root.head
-        describes_act = head.lemma_.lower() in self.lexicon.agent_nouns or self.triggers.names_act(
-            head
+        describes_act = (
+            head.lemma_.lower() in self.lexicon.agent_nouns
+            or self.triggers.names_act(head)
+            or self.triggers.ends_act(head)
         )
         if ent.label_ == "NORP" and describes_act and head.ent_type_ != ACTOR:
             forms += [f"{ent.text} {word}" for word in self.lexicon.nationality_heads]
@@ -368,8 +395,9 @@ class Extractor:
             return _Mention(token, actor, token.text) if actor else None
         if token.pos_ != "NOUN" or is_modifier(token.doc[token.i : token.i + 1]):
             return None  # "rebel-held"
-        if token.dep_ in ("compound", "amod"):
-            # "government rockets", "regime shelling": a modifier naming a force
+        if token.dep_ in ("compound", "amod", "nmod"):
+            # "government rockets", "regime shelling", "rebel and regime forces": a modifier
+            # naming a force
             actor = self._forces_of(token.text)
             return _Mention(token, actor, token.text) if actor else None
         if token.lemma_.lower() not in self.lexicon.agent_nouns:
@@ -403,10 +431,30 @@ class Extractor:
                 helper = _Roles(by_root, self.lexicon, clash)
                 helper.read(other)
                 roles.perpetrators += [m for m in helper.perpetrators if m not in roles.targets]
+        for other in sorted(triggers, key=lambda t: _depth(t.head)):
+            if roles.targets:
+                break
+            if other is not anchor and other.rule.type == EventType.CLASH:
+                # "took the village after clashes with IS": whom, from the fighting
+                helper = _Roles(by_root, self.lexicon, True)
+                helper.read(other)
+                ours = {m.root.i for m in roles.perpetrators}
+                roles.targets += [
+                    m
+                    for m in (*helper.targets, *helper.perpetrators)
+                    if m.root.i not in ours and m not in roles.targets
+                ]
         if not (clash and roles.targets):
             roles.victims(sentence)  # the dead of a clash are on both sides
         roles.fallback(anchor, sentence, mentions)
         perpetrators, targets = roles.result()
+        if clash and targets and perpetrators:
+            # "29 rebels were killed in clashes with regime troops": the side that lost them
+            # suffered the act, the other side did it
+            dead = _Roles(by_root, self.lexicon, clash)
+            dead.victims(sentence)
+            if all(m.root.i in dead.killed for m in perpetrators):
+                perpetrators, targets = targets, perpetrators
         # civilians are never a side of the fighting, only its target
         civilian = [m for m in perpetrators if m.actor and self._is_civilian(m.actor)]
         return [m for m in perpetrators if m not in civilian], _tidy([*targets, *civilian])
@@ -453,19 +501,44 @@ class Extractor:
     ) -> list[PlaceMention]:
         """Places of the event in the sentence: not in the dateline, not "Turkey-backed", not
         where a shell was fired from when the sentence also says where it landed."""
+        resolved = resolve_places(self.gazetteer, self._place_spans(sentence, dateline), hint)
+        # where a shell came from is no place of the event when the sentence says where it
+        # landed; "expelled them from Maarat al-Numan" names no other
+        landed = [m for s, m in resolved if not _is_origin(s, self.lexicon)]
+        return landed or [m for _, m in resolved]
+
+    def _place_spans(self, sentence: Span, dateline: tuple[int, int]) -> list[Span]:
+        """Entities that may be places, where a run of capitalised words the gazetteer knows
+        replaces the pieces the recogniser split it into ("Ein" + "Elfijeh"). A place name
+        after another capitalised word of a run the gazetteer does not know is part of another
+        name ("General Ali Yousef", "Islam Khalil"), except in a headline, where every word is
+        capitalised."""
         spans = [e for e in sentence.ents if self._may_be_place(e, dateline)]
-        resolved: list[tuple[Span, PlaceMention]] = []
-        for span in spans:
-            if (mention := resolve_place(self.gazetteer, span)) is not None:
-                resolved.append((span, mention))
-        admin1 = next(
-            (m.admin1 for _, m in resolved if m.precision != Precision.TOWN and m.admin1), hint
+        words = [t for t in sentence if t.is_alpha]
+        if sum(t.text[:1].isupper() for t in words) > 0.6 * len(words):
+            return spans
+        particles = self.lexicon.places.article_particles
+        for run in name_runs(sentence, particles):
+            inside = [e for e in spans if run.start <= e.start and e.end <= run.end]
+            if any(e.start < run.end and e.end > run.start for e in spans if e not in inside):
+                continue
+            if len(inside) == 1 and (inside[0].start, inside[0].end) == (run.start, run.end):
+                continue
+            known = bool(self.gazetteer.candidates(run.text, fuzzy=False))
+            if known and not self._may_be_run(run, dateline):
+                continue
+            if not known and (not inside or inside[0].start == run.start):
+                continue  # "Tiyas Military Airbase": the place and what is there
+            spans = [e for e in spans if e not in inside] + ([run] if known else [])
+        return sorted(spans, key=lambda e: e.start)
+
+    def _may_be_run(self, run: Span, dateline: tuple[int, int]) -> bool:
+        return not (
+            dateline[0] <= run.start_char < dateline[1]
+            or is_modifier(run)
+            or _in_source(run)
+            or _names_a_road(run, self.lexicon)
         )
-        if admin1:  # "Hamidiya ... in Deir ez-Zor": the governorate picks among namesakes
-            resolved = [(s, resolve_place(self.gazetteer, s, admin1) or m) for s, m in resolved]
-        # where a shell came from is no place of the event; the event's own place, or the
-        # one before it, is
-        return [m for s, m in resolved if not _is_origin(s, self.lexicon)]
 
     def _may_be_place(self, ent: Span, dateline: tuple[int, int]) -> bool:
         if dateline[0] <= ent.start_char < dateline[1] or is_modifier(ent) or _in_source(ent):
@@ -492,6 +565,7 @@ class _Roles:
         self.perpetrators: list[_Mention] = []
         self.targets: list[_Mention] = []
         self.killed: set[int] = set()
+        self.between = False  # whether a "between X and Y" phrase gave the sides
 
     def read(self, trigger: Trigger) -> None:
         head = trigger.head
@@ -499,6 +573,9 @@ class _Roles:
             self._verb(head)
         else:
             self._noun(head)
+        if not self.between:
+            for prep in _detached_between(head):
+                self._preposition(prep)
 
     def _verb(self, verb: Token) -> None:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
@@ -547,7 +624,8 @@ class _Roles:
     def _noun(self, noun: Token) -> None:
         for child in noun.children:
             if child.dep_ in ("poss", "amod", "compound", "nmod"):
-                self.perpetrators += self.phrase(child)
+                # "regime shelling", not "artillery and rocket attacks": a weapon is no actor
+                self.perpetrators += [m for m in self.phrase(child) if m.actor is not None]
             elif child.dep_ == "prep":
                 self._preposition(child, nominal=True)
             elif child.dep_ == "acl" and child.lemma_.lower() in ("carry", "conduct", "launch"):
@@ -584,9 +662,13 @@ class _Roles:
 
     def _preposition(self, prep: Token, nominal: bool = False) -> None:
         word = prep.lower_
-        if word == "between" and self.clash:
-            groups = [self.phrase(h, conjuncts=False) for h in _pobj_conjuncts(prep)]
-            groups = [g for g in groups if g]
+        if word == "between":
+            # "clashes between X and Y", "mutual shelling between X and Y": the two sides
+            self.between = True
+            groups = self._between(prep)
+            if len(groups) < 2:
+                groups = [self.phrase(h, conjuncts=False) for h in _pobj_conjuncts(prep)]
+                groups = [g for g in groups if g]
             if groups:
                 self.perpetrators += groups[0]
                 for group in groups[1:]:
@@ -597,6 +679,45 @@ class _Roles:
             self._objects(prep, self.targets)
         elif nominal and word in self.lexicon.agent_prepositions:
             self._objects(prep, self.perpetrators)
+
+    def _between(self, prep: Token) -> list[list[_Mention]]:
+        """ "between X backed by Y and Z", "between X, Y and W pitted against Z": the two sides,
+        read from the words between the names, since the parser's coordination breaks down
+        around multi-word names. The sides part at "against", else at the first "and" that is
+        no part of an alliance (", and" first: it closes a list of allies)."""
+        end = self._phrase_end(prep)
+        inside = sorted((m for i, m in self.by_root.items() if prep.i < i < end), key=_position)
+        gaps = [_words_between(a.root, b.root) for a, b in itertools.pairwise(inside)]
+        split = next((n for n, gap in enumerate(gaps) if gap & _OPPOSING), None)
+        if split is None:
+            free = [n for n, gap in enumerate(gaps) if "and" in gap and not self._allies(gap)]
+            listed = [n for n in free if "," in gaps[n]]
+            split = (listed or free or [None])[0]
+        if split is None:
+            return [inside] if inside else []
+        return [inside[: split + 1], inside[split + 1 :]]
+
+    def _phrase_end(self, prep: Token) -> int:
+        """Where the phrase a preposition opens ends: at the place ("in X", "near X"), the
+        sentence's end or the next clause's verb, whatever the parser attached where."""
+        for token in prep.doc[prep.i + 1 : prep.sent.end]:
+            if token.ent_iob_ == "I":
+                continue
+            lemma = token.lemma_.lower()
+            if (
+                token.text in (".", ";")
+                or token.lower_ in _PHRASE_ENDS
+                or (
+                    token.pos_ in ("VERB", "AUX")
+                    and lemma not in self.lexicon.support_words
+                    and lemma not in _OPPOSING
+                )
+            ):
+                return token.i
+        return prep.sent.end
+
+    def _allies(self, words: set[str]) -> bool:
+        return bool(words & self.lexicon.support_words)
 
     def _objects(self, prep: Token, side: list[_Mention]) -> None:
         for child in prep.children:
@@ -710,6 +831,37 @@ def _tidy(mentions: list[_Mention]) -> list[_Mention]:
             seen.add(key)
             kept.append(mention)
     return kept
+
+
+def _detached_between(trigger: Token) -> Iterator[Token]:
+    """ "fighting broke out in Rasafa between X and Y": a "between" the parser hung on the place
+    rather than on the act."""
+    governors = {trigger.i, trigger.head.i}
+    for token in trigger.sent:
+        if token.lower_ != "between" or token.dep_ != "prep":
+            continue
+        if token.head.i in governors:
+            yield token
+            continue
+        current = token.head
+        while current.dep_ in ("pobj", "prep") and current.head != current:
+            current = current.head
+            if current.i in governors:
+                yield token
+                break
+
+
+def _position(mention: _Mention) -> int:
+    return mention.root.i
+
+
+def _words_between(a: Token, b: Token) -> set[str]:
+    """The words and lemmas between two mentions, after the end of the first one's name."""
+    doc = a.doc
+    start = a.i + 1
+    while start < b.i and doc[start].ent_iob_ == "I":
+        start += 1
+    return {w for t in doc[start : b.i] for w in (t.lower_, t.lemma_.lower())}
 
 
 def _pobj_conjuncts(prep: Token) -> list[Token]:
@@ -828,6 +980,34 @@ def _combine(draft: _Draft, found: Casualties) -> None:
     claim.fatalities_min, claim.fatalities_max = merged.min, merged.max
 
 
+def _attribute(drafts: list[_Draft]) -> None:
+    """ "Strike kills 15 in Idlib. ... Russian jets bombed the town": an act the report names
+    without its actor takes the actor of the nearest claim of the same kind of act at no other
+    place, as the story tells who did it a few sentences on."""
+    for n, draft in enumerate(drafts):
+        claim = draft.claim
+        if claim.perpetrators or not claim.factuality.is_factual:
+            continue
+        nearest = sorted(
+            (d for d in drafts if d is not draft and _same_act(d.claim, claim)),
+            key=lambda d: abs(drafts.index(d) - n),
+        )
+        if nearest:
+            claim.perpetrators = list(nearest[0].claim.perpetrators)
+
+
+def _same_act(source: Claim, claim: Claim) -> bool:
+    """Whether a claim with named actors can tell who did an act named without them."""
+    if not source.factuality.is_factual or not any(m.actor for m in source.perpetrators):
+        return False
+    if EventType.OTHER in (source.event_type, claim.event_type):
+        return False
+    if not types_compatible(source.event_type, claim.event_type):
+        return False
+    a, b = source.place, claim.place
+    return a is None or b is None or not a.admin1 or not b.admin1 or a.admin1 == b.admin1
+
+
 def _confidence(draft: _Draft) -> float:
     """Higher when who, where and when are all known and the text asserts the event."""
     claim = draft.claim
@@ -848,6 +1028,31 @@ def _confidence(draft: _Draft) -> float:
         Factuality.ALLEGED: 0.05,
     }.get(claim.factuality, 0.0)
     return round(min(score, 1.0), 2)
+
+
+def _narrow_places(claims: list[Claim], named: list[PlaceMention]) -> None:
+    """A claim placed only in "Syria" or "northeast Syria" happened in the governorate the
+    document is mostly about, when that governorate lies in the region: a report that names
+    Hasaka three times and "northeast Syria" once tells of Hasaka. The place keeps the
+    governorate's precision, as the town is inferred."""
+    governorates = Counter(m.admin1 for m in named if m.admin1 and m.country == "SY")
+    if not governorates:
+        return
+    top = max(governorates.values())
+    main = next(m for m in named if m.admin1 and governorates[m.admin1] == top)
+    for claim in claims:
+        place = claim.place
+        if place is None or place.admin1 or place.country != "SY":
+            continue
+        if place.precision == Precision.REGION and not _inside_region(main, place):
+            continue
+        claim.place = replace(main, precision=Precision.GOVERNORATE)
+
+
+def _inside_region(place: PlaceMention, region: PlaceMention) -> bool:
+    if place.lat is None or place.lon is None or region.lat is None or region.lon is None:
+        return False
+    return haversine_km(place.lat, place.lon, region.lat, region.lon) <= REGION_KM
 
 
 def _place_rank(mention: PlaceMention) -> tuple[bool, int]:
@@ -916,13 +1121,14 @@ def _names_a_road(span: Span, lexicon: Lexicon) -> bool:
 
 
 def _is_origin(span: Span, lexicon: Lexicon) -> bool:
-    """ "fired from Turkey", "from across the border in Turkey"."""
+    """ "fired from Turkey", "from across the border": where from, decided by the preposition
+    nearest the name ("escaped from a prison in Daret Azza" happened in Daret Azza)."""
     origins = lexicon.places.origin_prepositions
     for token in (span.root, *span.root.ancestors):
         if token.pos_ in ("VERB", "AUX"):
             return False
-        if token.dep_ == "prep" and token.lower_ in origins:
-            return True
+        if token.dep_ == "prep":
+            return token.lower_ in origins
     return False
 
 

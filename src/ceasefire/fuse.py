@@ -80,6 +80,10 @@ def _is_coarse(place: PlaceMention) -> bool:
     return place.precision not in (None, Precision.EXACT, Precision.TOWN)
 
 
+def _is_wide(place: PlaceMention) -> bool:
+    return place.precision not in (None, Precision.EXACT, Precision.TOWN)
+
+
 def _places_compatible(
     a: PlaceMention | None, b: PlaceMention | None, *, same_document: bool
 ) -> bool:
@@ -87,10 +91,12 @@ def _places_compatible(
     governorate or a region says too little to tie two events together."""
     if a is None or b is None:
         return same_document
-    if a.place is not None and a.place == b.place:
-        return True
     if a.country and b.country and a.country != b.country:
         return False
+    if a.place is not None and a.place == b.place:
+        # "the eastern countryside of Aleppo" in two reports may be two battles a day's drive
+        # apart: a region or a governorate ties the claims of one report only
+        return same_document or not (_is_wide(a) or _is_wide(b))
     if _is_coarse(a) or _is_coarse(b):
         return same_document and bool(a.admin1) and a.admin1 == b.admin1
     if None in (a.lat, a.lon, b.lat, b.lon):
@@ -98,7 +104,7 @@ def _places_compatible(
     return _km(a, b) <= NEARBY_KM
 
 
-def _dates_compatible(claim: Claim, incident: Incident, *, same_document: bool) -> bool:
+def _dates_compatible(claim: Claim, incident: Claim | Incident, *, same_document: bool) -> bool:
     """Overlapping dates; across reports both must be dated to within a couple of days, since
     "in recent days" at one place fits every event there that week."""
     if None in (claim.date_from, claim.date_to, incident.date_from, incident.date_to):
@@ -146,14 +152,27 @@ def same_event(
     *,
     same_document: bool = False,
     roots: Mapping[str, str] | None = None,
+    members: Iterable[Claim] = (),
+    same_report: Iterable[str] = (),
 ) -> bool:
     """Could the claim report the incident? `same_document`: the incident already has a claim
-    from the claim's own report; `roots` maps actor ids to their top-level actor."""
+    from the claim's own report; `roots` maps actor ids to their top-level actor; `members`, the
+    incident's claims, must each overlap the claim in time too, so a chain of day-apart reports
+    never grows into one week-long incident (`same_report`: the ids of the claim's own report
+    and its copies)."""
     return (
         types_compatible(claim.event_type, incident.event_type)
         and _places_compatible(claim.place, incident.place, same_document=same_document)
         and _dates_compatible(claim, incident, same_document=same_document)
         and _actors_compatible(claim, incident, same_document=same_document, roots=roots or {})
+        and all(
+            _dates_compatible(
+                claim,
+                other,
+                same_document=other.document_id in {claim.document_id, *same_report},
+            )
+            for other in members
+        )
     )
 
 
@@ -164,7 +183,10 @@ def _merge_roles(claims: list[Claim]) -> tuple[list[ActorMention], list[ActorMen
     roles: dict[str, tuple[str, ActorMention]] = {}
     unresolved: dict[str, list[ActorMention]] = {"perpetrator": [], "target": []}
     for claim in claims:
-        for role, mentions in (("perpetrator", claim.perpetrators), ("target", claim.targets)):
+        sides = (("perpetrator", claim.perpetrators), ("target", claim.targets))
+        if _names_sides_reversed(claim, roles):
+            sides = (("target", claim.perpetrators), ("perpetrator", claim.targets))
+        for role, mentions in sides:
             for m in mentions:
                 if m.actor:
                     roles.setdefault(m.actor, (role, m))
@@ -175,6 +197,20 @@ def _merge_roles(claims: list[Claim]) -> tuple[list[ActorMention], list[ActorMen
         return [m for r, m in roles.values() if r == role] or unresolved[role][:1]
 
     return of("perpetrator"), of("target")
+
+
+def _names_sides_reversed(claim: Claim, roles: Mapping[str, tuple[str, ActorMention]]) -> bool:
+    """ "Y and Z fought X" after "X fought Y": the claim names the sides the other way round, so
+    Z, Y's ally, joins Y's side, not X's."""
+    agree = disagree = 0
+    for role, mentions in (("perpetrator", claim.perpetrators), ("target", claim.targets)):
+        for m in mentions:
+            if m.actor in roles:
+                if roles[m.actor][0] == role:
+                    agree += 1
+                else:
+                    disagree += 1
+    return disagree > agree
 
 
 def _finest_place(claims: list[Claim]) -> PlaceMention | None:
@@ -277,6 +313,12 @@ def build_incident(
     return incident
 
 
+def _report(claim: Claim, sources: Mapping[str, Source]) -> str:
+    """The report a claim comes from: a near-duplicate copy is its original's report."""
+    source = sources.get(claim.document_id)
+    return (source.duplicate_of if source else None) or claim.document_id
+
+
 def fuse(
     new_claims: Iterable[Claim],
     incidents: list[Incident],
@@ -292,6 +334,7 @@ def fuse(
     groups = [list(claims_of.get(i.id or -1, [])) for i in incidents]  # by position
     touched: dict[int, Incident] = {}
     for claim in new_claims:
+        report = _report(claim, sources)
         match = next(
             (
                 i
@@ -299,8 +342,11 @@ def fuse(
                 if same_event(
                     claim,
                     incident,
-                    same_document=any(c.document_id == claim.document_id for c in groups[i]),
+                    same_document=any(_report(c, sources) == report for c in groups[i]),
                     roots=roots,
+                    members=groups[i],
+                    same_report={c.document_id for c in groups[i] if _report(c, sources) == report}
+                    | {claim.document_id},
                 )
             ),
             None,

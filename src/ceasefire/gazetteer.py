@@ -44,6 +44,7 @@ GEONAMES = DATA / "geo" / "geonames-cities500-sy.json"
 COAST_KM = 10.0  # a point this close to a governorate gets it: the polygons are simplified
 BORDER_KM = 0.5  # ... but a town across the border (Nusaybin, Kilis) is not in Syria
 CITY_POPULATION = 100_000
+TWIN_KM = 10.0  # a mission's place this close to a bundled one of the same name is that place
 FUZZY_MIN = 85  # rapidfuzz ratio between variant keys that share a consonant skeleton
 EARTH_KM = 6371.0
 
@@ -198,12 +199,17 @@ def _direction_at(words: list[str], start: int) -> tuple[int, str | None]:
     return 0, None
 
 
-def _qualified(text: str) -> tuple[str, str | None, str | None] | None:
-    """Split "the northern countryside of Aleppo" into ("aleppo", "northern", "widen")."""
+def _qualified(text: str) -> tuple[str, str | None, str | None, str] | None:
+    """Split "the northern countryside of Aleppo" into ("aleppo", "northern", "widen", "").
+
+    The last item is the kind of place a `same` word after the name gives ("camp" of "the
+    Yarmouk camp area"): some places carry it in their name.
+    """
     rules = _rules()
     words = normalise(_POSSESSIVE.sub("", text)).split()
     direction: str | None = None
     scopes: list[str] = []
+    kind: list[str] = []
     while words:
         n, found = _direction_at(words, 0)
         if found:
@@ -216,6 +222,8 @@ def _qualified(text: str) -> tuple[str, str | None, str | None] | None:
         else:
             break
     while words and words[-1] in rules.scopes:
+        if rules.scopes[words[-1]] == "same" and len(words) > 1:
+            kind.insert(0, words[-1])
         scopes.append(rules.scopes[words.pop()])
         for size in (2, 1):
             n, found = _direction_at(words, len(words) - size) if len(words) > size else (0, None)
@@ -225,7 +233,21 @@ def _qualified(text: str) -> tuple[str, str | None, str | None] | None:
     if not words or (direction is None and not scopes):
         return None
     scope = next((s for s in ("widen", "around", "same") if s in scopes), None)
-    return " ".join(words), direction, scope
+    return " ".join(words), direction, scope, " ".join(kind)
+
+
+def _undirected(text: str) -> str:
+    """The name without the compass words before it: "the eastern Rural Damascus"."""
+    words = normalise(_POSSESSIVE.sub("", text)).split()
+    while words:
+        n, found = _direction_at(words, 0)
+        if found:
+            words = words[n:]
+        elif words[0] in _rules().linking:
+            words = words[1:]
+        else:
+            break
+    return " ".join(words)
 
 
 def _latin(text: str) -> bool:
@@ -413,17 +435,41 @@ class Gazetteer:
             for form in (place.name, *place.aliases):
                 yield form, place.id
 
-    def candidates(self, text: str, admin1: str | None = None) -> list[Place]:
+    def candidates(self, text: str, admin1: str | None = None, fuzzy: bool = True) -> list[Place]:
         """Every place a name could mean, the most likely first.
 
-        `admin1` (any spelling of a governorate) puts places in that governorate first. A place
+        `admin1` (any spelling of a governorate) puts places in that governorate first; without
+        `fuzzy`, only names and their variant keys match (for text not known to be a name). A place
         named inside a qualifier comes back with a coarser precision: "the countryside of al-Bab"
         is Al Bab at district precision, "Idlib province" is the governorate.
         """
-        found = self._match(text) or self._qualified(text) or self._match(text, fuzzy=True)
+        found = self._match(text) or self._qualified(text, fuzzy)
+        if fuzzy and not found:
+            found = self._match(text, fuzzy=True)
         hint = canonical_admin1(admin1) if admin1 else None
-        ranked = sorted(found, key=lambda match: _rank(match[1], hint, match[0]))
+        ranked = sorted(
+            found, key=lambda m: _rank(m[1], hint, m[0], self._notability(m[1], len(found)))
+        )
         return [place for _, place in ranked]
+
+    def _notability(self, place: Place, namesakes: int) -> int:
+        """A place's population, or, for a mission's place without one, that of the bundled
+        town of the same name beside it: of two imported "Ein Issa", the known town is meant."""
+        if place.population or namesakes < 2 or _BUNDLED_RANK.get(place.source, 0):
+            return place.population
+        twins = (
+            self._places[i]
+            for key in {k for _, k, _ in self._keys[place.id] if k}
+            for i in self._variant.get(key, ())
+        )
+        return max(
+            (
+                max(t.population, 1)  # GeoNames leaves many towns' population at 0
+                for t in twins
+                if _BUNDLED_RANK.get(t.source, 0) and _km(t, place) <= TWIN_KM
+            ),
+            default=0,
+        )
 
     def lookup(self, text: str, admin1: str | None = None) -> Place | None:
         found = self.candidates(text, admin1)
@@ -446,18 +492,23 @@ class Gazetteer:
         best = max((score for score, _ in scored), default=0)
         return list(dict.fromkeys(pid for score, pid in scored if score == best >= FUZZY_MIN))
 
-    def _qualified(self, text: str) -> list[tuple[int, Place]]:
+    def _qualified(self, text: str, fuzzy: bool = True) -> list[tuple[int, Place]]:
         parsed = _qualified(text)
         if parsed is None:
             return []
-        core, direction, scope = parsed
+        core, direction, scope, kind = parsed
+        if kind and (named := self._match(f"{core} {kind}")):
+            return [(q, self._coarsen(p, direction, scope)) for q, p in named]
+        named = self._match(_undirected(text)) if direction else []
+        if named and all(p.precision == Precision.GOVERNORATE for _, p in named):
+            return named  # "eastern Rural Damascus" is in Rural Damascus
         if direction:
             # a curated area such as "Northern Aleppo countryside" beats widening the town
             for form in (f"{direction} {core} countryside", f"{direction} {core}"):
                 if found := self._match(form):
                     return found
         coarse = {}
-        for quality, place in self._match(core, fuzzy=True):
+        for quality, place in self._match(core, fuzzy=fuzzy):
             wider = self._coarsen(place, direction, scope)
             coarse.setdefault(wider.id, (quality, wider))
         return list(coarse.values())
@@ -515,7 +566,11 @@ def _discard(index: dict[str, list[str]], key: str, value: str) -> None:
         values.remove(value)
 
 
-def _rank(place: Place, admin1: str | None, quality: int) -> tuple[Any, ...]:
+def _km(a: Place, b: Place) -> float:
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
+
+
+def _rank(place: Place, admin1: str | None, quality: int, population: int) -> tuple[Any, ...]:
     bundled = _BUNDLED_RANK.get(place.source, 0)
     return (
         admin1 is not None and place.admin1 != admin1,
@@ -523,7 +578,7 @@ def _rank(place: Place, admin1: str | None, quality: int) -> tuple[Any, ...]:
         quality,
         place.country != "SY",
         bundled,
-        -place.population,
+        -population,
         _PRECISION_RANK[place.precision],
         place.id,
     )

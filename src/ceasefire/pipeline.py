@@ -1,8 +1,9 @@
 """The pipeline: ingest -> clean -> dedupe -> extract -> resolve -> fuse -> adjudicate.
 
 Documents stream through in batches. Each batch is stored in one transaction together with its
-claims and the incidents and verdicts they change, so an interrupted run leaves the store as it
-was after the last whole batch, and re-running it picks up where it stopped.
+claims and the incidents and verdicts they change, and the audit event that records them, so an
+interrupted run leaves the store as it was after the last whole batch, and re-running it picks up
+where it stopped. A run that stores nothing (everything known or rejected) writes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from ceasefire import __version__
 from ceasefire.actors import ActorRegistry, load_actors
@@ -25,7 +28,7 @@ from ceasefire.fuse import becomes_incident, fuse
 from ceasefire.gazetteer import Gazetteer, load_gazetteer
 from ceasefire.ingest import read_documents
 from ceasefire.model import Agreement, Claim, Document, Incident, Source
-from ceasefire.store import RunRow, Store, now
+from ceasefire.store import DocumentRow, Store, now
 
 BATCH_SIZE = 64
 
@@ -78,6 +81,7 @@ class RunReport:
     incidents_new: int = 0
     incidents_updated: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
+    run_id: int | None = None  # the run recorded in the store, once something was stored
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(stage, count, detail) for the table the CLI prints."""
@@ -105,6 +109,8 @@ class Pipeline:
         self.store = store
         self.knowledge = knowledge or Knowledge.from_store(store)
         self.sides = self.knowledge.sides
+        actors = self.knowledge.actors
+        self.roots = {a.id: actors.lineage(a.id)[-1] for a in actors}
         self.extractor = Extractor(self.knowledge.actors, self.knowledge.gazetteer)
         self.duplicates = DuplicateIndex()
         for doc_id, signature, duplicate_of in store.signatures():
@@ -120,7 +126,6 @@ class Pipeline:
         on_progress: Callable[[int], None] | None = None,
     ) -> RunReport:
         report = RunReport()
-        started = now()
         items = read_documents(paths, outlet=outlet, published=published)
         for batch in _batches(items, BATCH_SIZE):
             docs: list[Document] = []
@@ -135,22 +140,15 @@ class Pipeline:
             self._process(docs, report)
             if on_progress:
                 on_progress(len(batch))
-        with self.store.session() as s:
-            s.add(
-                RunRow(
-                    command="ingest",
-                    started_at=started,
-                    finished_at=now(),
-                    counts={
-                        "read": report.read,
-                        "stored": report.stored,
-                        "rejected": len(report.rejected),
-                        "claims": sum(report.claims.values()),
-                        "incidents_new": report.incidents_new,
-                    },
-                    versions=self.versions(),
-                )
-            )
+        if report.run_id is not None:
+            counts = {
+                "read": report.read,
+                "stored": report.stored,
+                "rejected": len(report.rejected),
+                "claims": sum(report.claims.values()),
+                "incidents_new": report.incidents_new,
+            }
+            self.store.finish_run(report.run_id, counts)
         return report
 
     def versions(self) -> dict[str, str]:
@@ -174,6 +172,12 @@ class Pipeline:
                 fresh[doc.id] = doc
         if not fresh:
             return
+        # Earliest and fullest first, so an original heads its cluster when a batch holds both
+        # it and its copies (a truncated copy is shorter than what it copies); documents are
+        # stored in this order too, each after the original it points to.
+        fresh = dict(
+            sorted(fresh.items(), key=lambda kv: (kv[1].published_at or date.max, -len(kv[1].text)))
+        )
         signatures = {}
         for doc in fresh.values():
             signatures[doc.id] = self.duplicates.signature_bytes(doc.text)
@@ -184,7 +188,17 @@ class Pipeline:
         for _doc, found in self.extractor.extract_many(fresh.values()):
             claims.extend(found)
         effective = self.knowledge.agreement.effective_from.date()
-        with self.store.session() as s:
+        if report.run_id is None:
+            report.run_id = self.store.start_run("ingest", self.versions())
+        subject = f"{len(fresh)} documents"
+        with self.store.session("ingest", subject=subject, details={"run": report.run_id}) as s:
+            # Holding the write lock now: another process may have stored some of these since
+            # they were looked up; they are already stored, not stored twice.
+            meanwhile = set(s.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(fresh))))
+            if meanwhile:
+                report.already_stored += len(meanwhile)
+                fresh = {k: d for k, d in fresh.items() if k not in meanwhile}
+                claims = [c for c in claims if c.document_id not in meanwhile]
             for doc in fresh.values():
                 self.store.add_document(s, doc, signatures[doc.id])
             s.flush()
@@ -220,7 +234,7 @@ class Pipeline:
         }
         sources = self.store.sources(doc_ids)
         sources.update({d.id: Source(d.id, d.outlet, d.duplicate_of) for d in fresh.values()})
-        return fuse(claims, candidates, claims_of, sources)
+        return fuse(claims, candidates, claims_of, sources, self.roots)
 
 
 def _batches(items: Iterable[Document | InputError], size: int) -> Iterator[list]:

@@ -100,14 +100,19 @@ def situation_report(
     records: list[dict[str, Any]],
     agreement: Agreement,
     period: tuple[date | None, date | None],
+    head: str | None = None,
 ) -> str:
-    """The Markdown report for the incidents in `records` (already filtered to the period)."""
+    """The Markdown report for the incidents in `records` (already filtered to the period).
+
+    `head` is the audit log's head hash when the report was made: it pins the record the report
+    rests on, which `ceasefire log verify --pinned HEAD` checks later."""
     start, end = period
     span = f"{start.isoformat() if start else 'the start'} to {end.isoformat() if end else 'now'}"
     counts = {
         status: sum(1 for r in records if (r["verdict"] or {}).get("status") == status)
         for status in ("violation", "not_a_violation", "undetermined")
     }
+    pinned = [f"Record: audit log head `{head}`.", ""] if head else []
     lines = [
         f"# Situation report: {agreement.title}",
         "",
@@ -115,6 +120,7 @@ def situation_report(
         f"in effect from {agreement.effective_from.isoformat()}. "
         f"Generated {now().isoformat(timespec='seconds')}.",
         "",
+        *pinned,
         f"{len(records)} incidents: {counts['violation']} violations, "
         f"{counts['not_a_violation']} not violations, {counts['undetermined']} undetermined.",
         "",

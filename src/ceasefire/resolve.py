@@ -20,7 +20,7 @@ from dateparser.date import DateDataParser
 from spacy.tokens import Span, Token
 
 from ceasefire.actors import ActorRegistry
-from ceasefire.gazetteer import Gazetteer
+from ceasefire.gazetteer import Gazetteer, haversine_km
 from ceasefire.model import DatePrecision, Place, PlaceMention, Precision
 from ceasefire.nlp import load_lexicon
 
@@ -33,6 +33,8 @@ _DAY_RANGE = re.compile(r"\b(\d{1,2})\s*[-–]\s*(\d{1,2})\b")
 _UNITS = re.compile(r"^(?:hour|day|week|month|year)s?$")
 _HAS_LETTER = re.compile(r"[a-z]")
 _PLAIN_YEAR = re.compile(r"^(?:19|20)\d\d$")
+NEAR_KM = 30.0  # a place this close to a town named beside it is the namesake meant
+_LINK_FILLER = frozenset({"the", "a", "in", "of", ","})
 
 
 @dataclass(frozen=True)
@@ -218,20 +220,166 @@ def resolve_place(
     gazetteer: Gazetteer, span: Span, admin1: str | None = None
 ) -> PlaceMention | None:
     """The gazetteer place a name in a sentence stands for, with its qualifiers' precision."""
+    text, places = _candidates(gazetteer, span, admin1)
+    return _mention(places[0], text, span) if places else None
+
+
+def _candidates(gazetteer: Gazetteer, span: Span, admin1: str | None) -> tuple[str, list[Place]]:
+    """The text that resolved (the name with its qualifiers, else the name) and its places."""
     wide = qualified_span(span)
-    found, text = None, span.text
     for candidate in (wide, span) if wide != span else (span,):
         if places := gazetteer.candidates(candidate.text, admin1):
-            found, text = places[0], candidate.text
-            break
-    if found is None:
-        return None
-    precision = found.precision
-    if is_near(span) and _PRECISION_ORDER.index(precision) < _PRECISION_ORDER.index(
-        Precision.DISTRICT
-    ):
+            return candidate.text, places
+    return span.text, []
+
+
+def _mention(place: Place, text: str, span: Span) -> PlaceMention:
+    precision = place.precision
+    if is_near(span) and _coarser(Precision.DISTRICT, precision):
         precision = Precision.DISTRICT
-    return place_mention(found, text, precision)
+    return place_mention(place, text, precision)
+
+
+def _coarser(a: Precision, b: Precision) -> bool:
+    return _PRECISION_ORDER.index(a) > _PRECISION_ORDER.index(b)
+
+
+def name_runs(sentence: Span, particles: frozenset[str]) -> list[Span]:
+    """Runs of capitalised words ("Ein Elfijeh", "Kafr al-Zayt", "Deir ez-Zour").
+
+    The recogniser splits transliterated names it has never seen, or tags half of one; the
+    gazetteer, which knows their spellings, decides which runs are places.
+    """
+    doc, runs, start = sentence.doc, [], None
+    for token in sentence:
+        joined = token.i > sentence.start and not doc[token.i - 1].whitespace_
+        nxt = doc[token.i + 1] if token.i + 1 < sentence.end else None
+        if _capitalised(token):
+            start = token.i if start is None else start
+            continue
+        inside = (token.text in "-'’" and joined and nxt is not None and not token.whitespace_) or (
+            token.lower_ in particles
+            and nxt is not None
+            and (nxt.text == "-" or (start is not None and _capitalised(nxt)))
+        )
+        if inside and (start is not None or token.lower_ in particles):
+            start = token.i if start is None else start
+            continue
+        if start is not None:
+            runs.append(_trim(doc[start : token.i]))
+        start = None
+    if start is not None:
+        runs.append(_trim(doc[start : sentence.end]))
+    return [run for run in runs if len(run)]
+
+
+def _capitalised(token: Token) -> bool:
+    """A word of a name: capitalised, not an acronym ("SANA"), not a function word ("In",
+    "From" of a headline), not an actor's name."""
+    return (
+        token.text[:1].isupper()
+        and not (token.is_upper and len(token.text) > 1)
+        and any(ch.isalpha() for ch in token.text)
+        and not token.is_stop
+        and token.ent_type_ != "ACTOR"
+    )
+
+
+def _trim(run: Span) -> Span:
+    start, end = run.start, run.end
+    while end > start and not _capitalised(run.doc[end - 1]):
+        end -= 1
+    return run.doc[start:end]
+
+
+def resolve_places(
+    gazetteer: Gazetteer, spans: list[Span], hint: str | None = None
+) -> list[tuple[Span, PlaceMention]]:
+    """The places a sentence names, each read in the light of the others.
+
+    A governorate or countryside named in the sentence (else `hint`, the document's last one)
+    picks among namesakes ("Hamidiya ... in Deir ez-Zor"), and so does a town next to the
+    name ("the Yarmouk camp near Hajar al-Aswad"). A name tied to a governorate or town by
+    "in"/"of" ("Maqrusah in the northern countryside of Quneitra") whose every namesake lies
+    elsewhere is some place the gazetteer lacks: it is dropped, and the wider place stands.
+    """
+    found = [(span, *_candidates(gazetteer, span, None)) for span in spans]
+    found = [(span, text, places) for span, text, places in found if places]
+    areas = {
+        place.admin1
+        for _, _, places in found
+        for place in places[:1] + [p for p in places if p.kind == "governorate"]
+        if place.admin1 and _coarser(place.precision, Precision.TOWN)
+    }
+    areas = areas or ({hint} if hint else set())
+    kept = []
+    for span, text, places in found:
+        towns = [
+            others[0]
+            for other, _, others in found
+            if other != span and not _coarser(others[0].precision, Precision.DISTRICT)
+        ]
+        place = _pick(places, areas, towns)
+        wider = _linked_wider(span, found)
+        if wider is not None and not any(_within(place, w) for w in wider):
+            continue
+        kept.append((span, _mention(place, text, span)))
+    return kept
+
+
+def _pick(places: list[Place], areas: set[str], towns: list[Place]) -> Place:
+    """The namesake in a governorate the sentence names, else the one nearest its other towns."""
+    if len(places) == 1:
+        return places[0]
+    in_area = [p for p in places if p.admin1 in areas] or places
+    if not towns:
+        return in_area[0]
+    best = min(in_area, key=lambda p: min(_km(p, t) for t in towns))
+    return best if min(_km(best, t) for t in towns) <= NEAR_KM else in_area[0]
+
+
+def _km(a: Place, b: Place) -> float:
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
+
+
+def _linked_wider(span: Span, found: list[tuple[Span, str, list[Place]]]) -> list[Place] | None:
+    """The place `span` is said to be in or of: "X in Y", "X of Y", "X, Y"."""
+    doc = span.doc
+    after = span.end
+    while after < span.sent.end and doc[after].lower_ in load_lexicon().places.qualifiers_after:
+        after += 1
+    if after >= span.sent.end or doc[after].lower_ not in (",", "in", "of", "near"):
+        return None
+    for other, _, places in found:
+        if other.start <= after or _coarser(Precision.TOWN, places[0].precision):
+            continue
+        between = doc[after + 1 : other.start]
+        if any(
+            t.lower_ not in _LINK_FILLER and t.lower_ not in _qualifier_words() for t in between
+        ):
+            return None
+        if doc[after].text == "," and _listed(other):
+            return None  # "Aleppo, Idlib and Hama": a list, not "Nawa, Daraa"
+        return places
+    return None
+
+
+def _listed(span: Span) -> bool:
+    doc, end = span.doc, span.end
+    while end < span.sent.end and doc[end].lower_ in load_lexicon().places.qualifiers_after:
+        end += 1
+    return end < span.sent.end and doc[end].lower_ in (",", "and", "or")
+
+
+def _qualifier_words() -> frozenset[str]:
+    places = load_lexicon().places
+    return frozenset(places.qualifiers_before) | frozenset(places.qualifiers_after)
+
+
+def _within(place: Place, wider: Place) -> bool:
+    if _coarser(wider.precision, Precision.TOWN):
+        return wider.admin1 is None or place.admin1 == wider.admin1
+    return _km(place, wider) <= NEAR_KM
 
 
 # --- coreference --------------------------------------------------------------------------------

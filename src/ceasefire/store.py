@@ -3,20 +3,32 @@
 SQLite by default (one file, nothing to run), any SQLAlchemy URL for deployments. The schema is
 created and upgraded by Alembic migrations only, so a store made by an older release upgrades in
 place. Rows convert to and from the domain types of `ceasefire.model` here and nowhere else.
+
+Every write is explained by the audit log (`ceasefire.audit`), and the store does the explaining:
+a session collects the rows of audited tables it flushes, and when it commits, appends one signed
+event with the digest of each row, in the same transaction. Writers take the store's write lock
+when they begin (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so the log stays one chain
+however many processes write at once.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,15 +39,31 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     create_engine,
     event,
     func,
+    insert,
     select,
+    tuple_,
+    type_coerce,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    object_mapper,
+    sessionmaker,
+)
+from sqlalchemy.types import NullType
 
+from ceasefire import audit
+from ceasefire.errors import InputError
+from ceasefire.keys import INSTALLATION, KEY_ENV, Signer, create_key, key_path, read_key
 from ceasefire.model import (
     Actor,
     ActorKind,
@@ -65,7 +93,14 @@ class Base(DeclarativeBase):
     pass
 
 
-class AgreementRow(Base):
+class Audited:
+    """Mixed into the rows the audit log explains: every insert, update and delete of them is
+    recorded, and `ceasefire log verify` checks each stored row against the log."""
+
+    __table_args__: ClassVar[dict[str, Any]] = {"info": {"audited": True}}
+
+
+class AgreementRow(Audited, Base):
     __tablename__ = "agreements"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     version: Mapped[str] = mapped_column(String(50), primary_key=True)
@@ -75,7 +110,7 @@ class AgreementRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class ActorRow(Base):
+class ActorRow(Audited, Base):
     __tablename__ = "actors"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -85,7 +120,7 @@ class ActorRow(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class PlaceRow(Base):
+class PlaceRow(Audited, Base):
     __tablename__ = "places"
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -101,7 +136,7 @@ class PlaceRow(Base):
     source: Mapped[str] = mapped_column(String(40))  # geonames, boundaries, curated or import
 
 
-class DocumentRow(Base):
+class DocumentRow(Audited, Base):
     __tablename__ = "documents"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
@@ -122,7 +157,7 @@ class DocumentRow(Base):
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash, for near-duplicates
 
 
-class ClaimRow(Base):
+class ClaimRow(Audited, Base):
     __tablename__ = "claims"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -141,7 +176,7 @@ class ClaimRow(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
 
 
-class IncidentRow(Base):
+class IncidentRow(Audited, Base):
     __tablename__ = "incidents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_type: Mapped[str] = mapped_column(String(40), index=True)
@@ -163,7 +198,7 @@ class IncidentRow(Base):
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
 
 
-class VerdictRow(Base):
+class VerdictRow(Audited, Base):
     __tablename__ = "verdicts"
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -176,7 +211,7 @@ class VerdictRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RunRow(Base):
+class RunRow(Audited, Base):
     """One pipeline run: what it read and made, for the record and for the user."""
 
     __tablename__ = "runs"
@@ -188,19 +223,129 @@ class RunRow(Base):
     versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SigningKeyRow(Audited, Base):
+    """A public key that signs events: the installation's, or a person's."""
+
+    __tablename__ = "signing_keys"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the public key
+    owner: Mapped[str] = mapped_column(String(100), index=True)  # "installation" or a user name
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEventRow(Base):
+    """One event of the audit log; its fields are `ceasefire.audit.Event`'s."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor: no forks
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UserRow(Audited, Base):
+    """A person who signs in: role, password hash, and their signing key, sealed under the
+    password (see `ceasefire.keys`), so only they can sign as themselves."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # admin, monitor, guarantor, party
+    party: Mapped[str | None] = mapped_column(String(100))  # the party a party user speaks for
+    password_hash: Mapped[str] = mapped_column(Text)  # Argon2id, PHC string
+    key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    private_key: Mapped[str] = mapped_column(Text)  # sealed, see keys.lock_key
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRow(Audited, Base):
+    """An API token: only its SHA-256 is kept, so the table does not hand out access."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 def database_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from `--db`, `CEASEFIRE_DB` or the default file; paths mean SQLite."""
     value = db or os.environ.get("CEASEFIRE_DB") or DEFAULT_DB
     return value if "://" in value else f"sqlite:///{Path(value).expanduser()}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+WRITE = "ceasefire_write"  # execution option: this connection begins holding the write lock
+WRITER_LOCK = 0x63656173  # the PostgreSQL advisory lock writers take ("ceas")
+_PENDING = "ceasefire_audit_pending"  # session.info: audited rows flushed, not yet recorded
+_CONTEXT = "ceasefire_audit_context"  # session.info: the event the session's changes belong to
+_RowRef = tuple[str, tuple[Any, ...]]  # (table name, primary key values)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 would begin transactions itself, late (at the first write) and always
+    # deferred; SQLAlchemy's "begin" event takes that over (`_begin`), as its SQLite docs show.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    """Writers wait for each other at the start of their transaction, not halfway through it:
+    that is what keeps the audit log one chain and makes read-modify-write safe."""
+    write = connection.get_execution_options().get(WRITE, False)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    elif write and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+@dataclass
+class _Audit:
+    """What a session's changes will be recorded as."""
+
+    action: str
+    subject: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    signer: Signer | None = None
+
+
+def _raw(table: Table) -> Any:
+    """SELECT of a table's columns as the driver returns them, untouched by column types, so a
+    digest covers what is stored and a damaged value cannot stop the reading."""
+    return select(*(type_coerce(c, NullType()).label(c.name) for c in table.columns))
+
+
+@contextmanager
+def _lenient_text(connection: Connection) -> Iterator[None]:
+    """Read text that is not valid UTF-8 (a damaged row) instead of failing on it."""
+    dbapi = connection.connection.dbapi_connection
+    if not isinstance(dbapi, sqlite3.Connection):
+        yield
+        return
+    dbapi.text_factory = lambda data: data.decode("utf-8", "surrogateescape")
+    try:
+        yield
+    finally:
+        dbapi.text_factory = str
+
+
+def audited_tables() -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if t.info.get("audited")]
 
 
 def now() -> datetime:
@@ -227,19 +372,31 @@ def _place_json(place: PlaceMention | None) -> dict[str, Any] | None:
 
 
 class Store:
-    """A handle on one store: sessions, and conversions between rows and domain objects."""
+    """A handle on one store: sessions, the audit log, and conversions between rows and domain
+    objects."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: Path | None = None) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.key_path = key_path(database if database and database != ":memory:" else None, key)
+        self._reader = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
+        for maker in (self._reader, self._writer):
+            event.listen(maker, "after_flush", self._collect)
+            event.listen(maker, "before_commit", self._record)
+        self._signer: Signer | None = None
 
     @classmethod
-    def open(cls, db: str | None = None, *, migrate: bool = True) -> Store:
-        url = database_url(db)
-        engine = create_engine(url)
+    def open(cls, db: str | None = None, *, migrate: bool = True, key: Path | None = None) -> Store:
+        """The store at `db` (see `database_url`); `key` overrides where the installation key
+        file is (see `ceasefire.keys.key_path`)."""
+        engine = create_engine(database_url(db))
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+            event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _begin)
+        store = cls(engine, key)
         if migrate:
             store.migrate()
         return store
@@ -249,26 +406,318 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration, under the write lock when there is work, so
+        processes opening a new store at once do not all create it."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+        newest = ScriptDirectory.from_config(config).get_current_head()
+        with self.engine.connect() as connection:
+            if MigrationContext.configure(connection).get_current_revision() == newest:
+                return
+        with self.engine.execution_options(**{WRITE: True}).begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        with self._sessions.begin() as session:
+    def session(
+        self,
+        action: str | None = None,
+        *,
+        subject: str = "",
+        details: Mapping[str, Any] | None = None,
+        signer: Signer | None = None,
+    ) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        A write names its `action` (and what it acts on, `subject`): the session then begins
+        holding the store's write lock, and what it changes is recorded as one event signed by
+        `signer` (the installation unless a person signs). Changes made in a session without an
+        action are recorded too, as "write", but such a session takes the lock only at its first
+        write, which on SQLite fails if another process wrote since it began reading.
+        """
+        if action is None:
+            maker, context = self._reader, _Audit("write")
+        else:
+            who = signer or self.signer()
+            maker, context = self._writer, _Audit(action, subject, dict(details or {}), who)
+        with maker.begin() as session:
+            session.info[_CONTEXT] = context
             yield session
 
     def close(self) -> None:
         self.engine.dispose()
 
+    # --- the audit log ------------------------------------------------------------------------
+
+    def signer(self) -> Signer:
+        """The installation's signer, from its key file, which the store's first write creates.
+
+        Without the key file a store can be read and verified but not written: the error says
+        which key the store expects, and where it was looked for."""
+        if self._signer is not None:
+            return self._signer
+        path = self.key_path
+        registered = self._installation_keys()
+        if path is None:
+            raise InputError(
+                self.url,
+                f"no installation key: set {KEY_ENV} to the path of its key file "
+                "(a new key is written there if this store has none yet)",
+            )
+        if path.exists():
+            key = read_key(path)
+        elif registered:
+            raise InputError(
+                path,
+                f"installation key not found; this store is signed with key {registered[0]:.16}: "
+                f"restore that key file (or point {KEY_ENV} at it) to write; reading and "
+                "`ceasefire log verify` work without it",
+            )
+        else:
+            key = create_key(path)
+        signer = Signer(INSTALLATION, key)
+        if registered and signer.key_id not in registered:
+            raise InputError(
+                path,
+                f"key {signer.key_id:.16} is not the installation key of this store "
+                f"({registered[0]:.16}); restore that key file or point {KEY_ENV} at it",
+            )
+        self._signer = signer
+        return signer
+
+    def installation_key_id(self) -> str | None:
+        """The fingerprint of the key file at hand, if any: `verify` holds the log to it."""
+        if self.key_path is None or not self.key_path.exists():
+            return None
+        try:
+            return Signer(INSTALLATION, read_key(self.key_path)).key_id
+        except InputError:
+            return None
+
+    def _installation_keys(self) -> list[str]:
+        query = select(SigningKeyRow.id).where(SigningKeyRow.owner == INSTALLATION)
+        with self.session() as s:
+            return list(s.scalars(query.order_by(SigningKeyRow.created_at)))
+
+    def _collect(self, session: Session, _flush: Any) -> None:
+        """After each flush: note which audited rows it wrote (their keys; digests come later)."""
+        pending = session.info.setdefault(_PENDING, set())
+        modified = [obj for obj in session.dirty if session.is_modified(obj)]
+        for obj in chain(session.new, modified, session.deleted):
+            mapper = object_mapper(obj)
+            if mapper.local_table.info.get("audited"):
+                key = tuple(mapper.primary_key_from_instance(obj))
+                pending.add((mapper.local_table.name, key))
+
+    def _record(self, session: Session) -> None:
+        """Before commit: append the event that explains what this transaction wrote."""
+        session.flush()
+        pending = session.info.pop(_PENDING, set())
+        if not pending:
+            return
+        context = session.info.get(_CONTEXT) or _Audit("write")
+        signer = context.signer or self.signer()
+        last = session.execute(
+            select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc())
+        ).first()
+        seq, prev = (last[0], last[1]) if last else self._start_log(session, pending)
+        if session.get(SigningKeyRow, signer.key_id) is None:
+            raise InputError(
+                self.url, f"{signer.name}'s key {signer.key_id:.16} is not registered in this store"
+            )
+        tables = sorted({table for table, _ in pending})
+        sealed = audit.seal(
+            seq=seq + 1,
+            prev_hash=prev,
+            at=now().isoformat(),
+            signer=signer,
+            action=context.action,
+            subject=context.subject or ", ".join(tables),
+            details=context.details,
+            changes=self._digests(session, pending),
+        )
+        session.execute(insert(AuditEventRow).values(**asdict(sealed)))
+
+    def _start_log(self, session: Session, pending: set[_RowRef]) -> tuple[int, str]:
+        """Event 1: registers the installation key, and adopts any rows that predate the log (a
+        store made by a release without it), so that from here on every row is accounted for."""
+        signer = self.signer()
+        if session.get(SigningKeyRow, signer.key_id) is None:
+            session.add(
+                SigningKeyRow(
+                    id=signer.key_id,
+                    owner=signer.name,
+                    public_key=signer.public_key,
+                    created_at=now(),
+                )
+            )
+            session.flush()
+        session.info.pop(_PENDING, None)
+        adopted: dict[str, dict[str, str | None]] = {}
+        for table in audited_tables():
+            primary = [c.name for c in table.primary_key.columns]
+            for row in session.execute(_raw(table)).mappings():
+                pk = tuple(row[c] for c in primary)
+                if (table.name, pk) not in pending:
+                    adopted.setdefault(table.name, {})[audit.row_key(pk)] = audit.row_digest(
+                        table.name, row
+                    )
+        rows = sum(len(v) for k, v in adopted.items() if k != SigningKeyRow.__tablename__)
+        first = audit.seal(
+            seq=1,
+            prev_hash=audit.GENESIS,
+            at=now().isoformat(),
+            signer=signer,
+            action="log.start",
+            subject=f"installation key {signer.key_id}",
+            details={"adopted_rows": rows},
+            changes=adopted,
+        )
+        session.execute(insert(AuditEventRow).values(**asdict(first)))
+        return first.seq, first.hash
+
+    def _digests(self, session: Session, pending: set[_RowRef]) -> dict[str, dict[str, str | None]]:
+        """table -> row key -> digest of the row as stored now (None: deleted)."""
+        changes: dict[str, dict[str, str | None]] = {}
+        by_table: dict[str, list[tuple[Any, ...]]] = {}
+        for name, pk in pending:
+            by_table.setdefault(name, []).append(pk)
+        for name, pks in by_table.items():
+            table = Base.metadata.tables[name]
+            columns = list(table.primary_key.columns)
+            found = changes.setdefault(name, {})
+            for pk in pks:
+                found[audit.row_key(pk)] = None
+            for i in range(0, len(pks), 500):
+                chunk = pks[i : i + 500]
+                match = (
+                    columns[0].in_([pk[0] for pk in chunk])
+                    if len(columns) == 1
+                    else tuple_(*columns).in_(chunk)
+                )
+                for row in session.execute(_raw(table).where(match)).mappings():
+                    key = audit.row_key(row[c.name] for c in columns)
+                    found[key] = audit.row_digest(name, row)
+        return changes
+
+    def head(self) -> str:
+        """The hash of the newest event: what a published report pins."""
+        with self.session() as s:
+            last = s.scalars(select(AuditEventRow.hash).order_by(AuditEventRow.seq.desc())).first()
+        return last or audit.GENESIS
+
+    def signing_keys(self) -> dict[str, audit.PublicKey]:
+        with self.session() as s:
+            return {
+                r.id: audit.PublicKey(r.owner, r.public_key)
+                for r in s.scalars(select(SigningKeyRow))
+            }
+
+    def events(self, last: int | None = None) -> Iterator[audit.Event]:
+        """The log's events in order (only the `last` few, if given), as stored."""
+        table = AuditEventRow.__table__
+        query = _raw(table).order_by(table.c.seq)
+        if last is not None:
+            newest = select(table.c.seq).order_by(table.c.seq.desc()).limit(last).subquery()
+            query = query.where(table.c.seq.in_(select(newest.c.seq)))
+        with self.engine.connect() as connection, _lenient_text(connection):
+            for row in connection.execute(query).mappings():
+                yield audit.Event(**row)
+
+    def audited_tables(self) -> list[str]:
+        return [t.name for t in audited_tables()]
+
+    def row_digests(self, name: str) -> Iterator[tuple[str, str]]:
+        """(row key, digest) of every stored row of an audited table."""
+        table = Base.metadata.tables[name]
+        primary = [c.name for c in table.primary_key.columns]
+        with self.engine.connect() as connection, _lenient_text(connection):
+            for row in connection.execute(_raw(table)).mappings():
+                yield audit.row_key(row[c] for c in primary), audit.row_digest(name, row)
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, command: str, versions: Mapping[str, str]) -> int:
+        """Record that a run began and with what; a run killed midway stays unfinished."""
+        with self.session("run.start", subject=command, details={"versions": dict(versions)}) as s:
+            row = RunRow(command=command, started_at=now(), counts={}, versions=dict(versions))
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def finish_run(self, run_id: int, counts: Mapping[str, int]) -> None:
+        with self.session("run.finish", subject=f"run {run_id}", details=dict(counts)) as s:
+            row = s.get(RunRow, run_id)
+            if row is not None:
+                row.finished_at = now()
+                row.counts = dict(counts)
+
+    # --- backup ---------------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the store in one SQLite file, taken while others keep writing
+        (SQLite's online backup). The installation key file is not part of it."""
+        self._require_sqlite("backup")
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            partial.unlink(missing_ok=True)
+            copy = sqlite3.connect(partial)
+            try:
+                with self.engine.connect() as connection:
+                    connection.connection.dbapi_connection.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            finally:
+                copy.close()
+            partial.replace(target)
+        except (OSError, sqlite3.Error) as exc:
+            partial.unlink(missing_ok=True)
+            raise InputError(target, f"cannot write backup ({exc})") from exc
+
+    def restore(self, source: Path, *, force: bool = False) -> audit.Verification:
+        """Replace this store's contents with a backup's, once the backup has verified.
+
+        The backup is checked on a scratch copy (opening it could change it), then copied in
+        page by page with SQLite's backup API. A store that holds anything is replaced only with
+        `force`."""
+        self._require_sqlite("restore")
+        if not force and not self.is_empty():
+            raise InputError(self.url, "store is not empty; pass --force to replace it")
+        with tempfile.TemporaryDirectory(prefix="ceasefire-restore-") as scratch:
+            copy = Path(scratch) / "backup.db"
+            try:
+                shutil.copyfile(source, copy)
+                candidate = Store.open(str(copy))
+                result = audit.verify(candidate)
+            except (OSError, SQLAlchemyError) as exc:
+                raise InputError(source, f"not a readable ceasefire backup ({exc})") from exc
+            try:
+                if result.events == 0:
+                    raise InputError(source, "not a ceasefire backup (it has no audit log)")
+                if not result.ok:
+                    raise InputError(source, f"backup does not verify: {result.summary()}")
+                with candidate.engine.connect() as backup, self.engine.connect() as target:
+                    backup.connection.dbapi_connection.backup(target.connection.dbapi_connection)
+            finally:
+                candidate.close()
+        self.engine.dispose()
+        return audit.verify(self)
+
+    def is_empty(self) -> bool:
+        """No event and no audited row: nothing a restore would destroy."""
+        with self.session() as s:
+            return all(
+                s.execute(select(*t.primary_key.columns).limit(1)).first() is None
+                for t in [AuditEventRow.__table__, *audited_tables()]
+            )
+
+    def _require_sqlite(self, what: str) -> None:
+        if self.engine.dialect.name != "sqlite":
+            raise InputError(self.url, f"{what} works on SQLite stores; use the server's own tools")
+
     # --- registries ---------------------------------------------------------------------------
 
     def save_actors(self, actors: Iterable[Actor]) -> None:
-        with self.session() as s:
+        with self.session("registry.actors", subject="actors") as s:
             for a in actors:
                 s.merge(
                     ActorRow(
@@ -297,7 +746,7 @@ class Store:
 
     def save_places(self, places: Iterable[Place]) -> int:
         count = 0
-        with self.session() as s:
+        with self.session("registry.places", subject="places") as s:
             for p in places:
                 s.merge(
                     PlaceRow(
@@ -342,8 +791,9 @@ class Store:
             ]
 
     def save_agreement(self, agreement_id: str, version: str, title: str, source: str) -> None:
-        """Record an agreement version and make it the active one."""
-        with self.session() as s:
+        """Record an agreement version (an amendment, if the agreement is known) and make it the
+        active one."""
+        with self.session("agreement.load", subject=f"{agreement_id}@{version}") as s:
             for row in s.scalars(select(AgreementRow).where(AgreementRow.active)):
                 row.active = False
             s.merge(
