@@ -461,3 +461,26 @@ def test_reading_never_raises_on_a_mix_of_good_and_bad_paths(tmp_path: Path) -> 
     bad.write_bytes(b"\x00")
     items = read(tmp_path / "missing", bad, good)
     assert [type(i).__name__ for i in items] == ["InputError", "InputError", "Document"]
+
+
+def test_a_header_block_gives_date_outlet_url_and_title(tmp_path: Path) -> None:
+    path = tmp_path / "field.txt"
+    path.write_text(
+        f"date 2017-01-25\noutlet: Field team 3\nurl: https://example.org/r/17\n"
+        f"title: Shelling near Nawa\n{STRIKE}\n"
+    )
+    doc = only_document(read(path, outlet="Fallback"))
+    assert (doc.published_at, doc.outlet, doc.url, doc.title) == (
+        date(2017, 1, 25),
+        "Field team 3",
+        "https://example.org/r/17",
+        "Shelling near Nawa",
+    )
+    assert doc.text.startswith(STRIKE.split()[0])
+
+
+def test_a_bad_date_in_the_header_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "field.txt"
+    path.write_text(f"outlet: Field team 3\ndate 2017-02-30\n{STRIKE}\n")
+    error = only_error(read(path))
+    assert error.line == 2 and "bad date line" in error.problem

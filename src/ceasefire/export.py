@@ -45,7 +45,11 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _actors(mentions: Iterable[ActorMention], knowledge: Knowledge) -> list[dict[str, Any]]:
+def _actors(
+    mentions: Iterable[ActorMention], knowledge: Knowledge, on: date | None
+) -> list[dict[str, Any]]:
+    """Each actor with its side on the incident's date, as the verdict saw it (a group that
+    later joined an excluded coalition was still a party before)."""
     sides = knowledge.sides
     out = []
     for m in mentions:
@@ -54,7 +58,7 @@ def _actors(mentions: Iterable[ActorMention], knowledge: Knowledge) -> list[dict
             {
                 "actor": m.actor,
                 "name": knowledge.actors.get(m.actor).name if known and m.actor else m.text,
-                "side": sides.side(m.actor),
+                "side": sides.side(m.actor, on),
             }
         )
     return out
@@ -66,6 +70,7 @@ def incident_record(
     """One incident in the shape of the export contract."""
     place = incident.place
     verdict = incident.verdict
+    when = incident.date_to or incident.date_from
     by_document: dict[str, list[dict[str, Any]]] = {}
     for claim in claims:
         evidence = by_document.setdefault(claim.document_id, [])
@@ -105,8 +110,8 @@ def incident_record(
             "lon": place.lon,
             "precision": place.precision.value if place.precision else None,
         },
-        "perpetrators": _actors(incident.perpetrators, knowledge),
-        "targets": _actors(incident.targets, knowledge),
+        "perpetrators": _actors(incident.perpetrators, knowledge, when),
+        "targets": _actors(incident.targets, knowledge, when),
         "fatalities": {"min": incident.fatalities_min, "max": incident.fatalities_max},
         "verdict": None
         if verdict is None

@@ -47,7 +47,9 @@ PREFERRED_FALLBACK = "cp1252"
 MAX_CHAOS = 0.1  # charset-normalizer's "mess" ratio above which a decoding is not text
 SNIFF_BYTES = 8192
 
-_DATE_LINE = re.compile(r"date:?[ \t]+(\S+)[ \t]*", re.IGNORECASE)
+_HEADER_LINE = re.compile(
+    r"(date):?[ \t]+(\S+)[ \t]*|(outlet|url|title):[ \t]*(\S.*?)[ \t]*", re.IGNORECASE
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -129,9 +131,9 @@ def _read_plain(path: Path, defaults: _Defaults) -> Iterator[Document]:
     text = _decode(path, raw)
     if not text.strip():
         raise InputError(path, "empty file")
-    published, text = _date_line(path, text)
+    meta, published, text = _header(path, text)
     yield _document(
-        path, raw, text, content_type="text/plain", defaults=defaults, published=published
+        path, raw, text, content_type="text/plain", defaults=defaults, published=published, **meta
     )
 
 
@@ -328,16 +330,31 @@ def _check_size(path: Path, text: str, where: str, line: int | None) -> None:
         raise InputError(path, problem, line)
 
 
-def _date_line(path: Path, text: str) -> tuple[date | None, str]:
-    """A first line `date YYYY-MM-DD` is the publication date, not part of the article."""
-    first, _, rest = text.partition("\n")
-    match = _DATE_LINE.fullmatch(first.strip())
-    if not match:
-        return None, text
-    try:
-        return date.fromisoformat(match[1]), rest
-    except ValueError as exc:
-        raise InputError(path, f"bad date line {first.strip()!r}: expected YYYY-MM-DD", 1) from exc
+def _header(path: Path, text: str) -> tuple[dict[str, str], date | None, str]:
+    """Leading lines `date YYYY-MM-DD`, `outlet: NAME`, `url: URL`, `title: TEXT` are the
+    report's metadata, as a field team writes it at the top of a plain-text report."""
+    meta: dict[str, str] = {}
+    rest = text
+    number = 0
+    while rest:
+        line, _, after = rest.partition("\n")
+        match = _HEADER_LINE.fullmatch(line.strip())
+        key, value = (match[1] or match[3], match[2] or match[4]) if match else ("", "")
+        if not match or key.lower() in meta:
+            break
+        number += 1
+        meta[key.lower()] = value
+        rest = after
+    published = None
+    if "date" in meta:
+        try:
+            published = date.fromisoformat(meta.pop("date"))
+        except ValueError as exc:
+            problem = (
+                f"bad date line {text.splitlines()[number - 1].strip()!r}: expected YYYY-MM-DD"
+            )
+            raise InputError(path, problem, number) from exc
+    return meta, published, rest
 
 
 def _decode(path: Path, raw: bytes, declared: str | None = None) -> str:

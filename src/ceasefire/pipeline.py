@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import select
@@ -41,7 +42,7 @@ class Knowledge:
     actors: ActorRegistry
     gazetteer: Gazetteer
 
-    @property
+    @cached_property
     def sides(self) -> Sides:
         return Sides(self.agreement, self.actors)
 
