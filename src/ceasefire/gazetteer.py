@@ -466,7 +466,7 @@ class Gazetteer:
             (
                 max(t.population, 1)  # GeoNames leaves many towns' population at 0
                 for t in twins
-                if _BUNDLED_RANK.get(t.source, 0) and _km(t, place) <= TWIN_KM
+                if _BUNDLED_RANK.get(t.source, 0) and distance_km(t, place) <= TWIN_KM
             ),
             default=0,
         )
@@ -566,7 +566,8 @@ def _discard(index: dict[str, list[str]], key: str, value: str) -> None:
         values.remove(value)
 
 
-def _km(a: Place, b: Place) -> float:
+def distance_km(a: Place, b: Place) -> float:
+    """Great-circle distance between two places."""
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 

@@ -20,7 +20,7 @@ from dateparser.date import DateDataParser
 from spacy.tokens import Span, Token
 
 from ceasefire.actors import ActorRegistry
-from ceasefire.gazetteer import Gazetteer, haversine_km
+from ceasefire.gazetteer import Gazetteer, distance_km
 from ceasefire.model import DatePrecision, Place, PlaceMention, Precision
 from ceasefire.nlp import load_lexicon
 
@@ -334,12 +334,8 @@ def _pick(places: list[Place], areas: set[str], towns: list[Place]) -> Place:
     in_area = [p for p in places if p.admin1 in areas] or places
     if not towns:
         return in_area[0]
-    best = min(in_area, key=lambda p: min(_km(p, t) for t in towns))
-    return best if min(_km(best, t) for t in towns) <= NEAR_KM else in_area[0]
-
-
-def _km(a: Place, b: Place) -> float:
-    return haversine_km(a.lat, a.lon, b.lat, b.lon)
+    best = min(in_area, key=lambda p: min(distance_km(p, t) for t in towns))
+    return best if min(distance_km(best, t) for t in towns) <= NEAR_KM else in_area[0]
 
 
 def _linked_wider(span: Span, found: list[tuple[Span, str, list[Place]]]) -> list[Place] | None:
@@ -379,7 +375,7 @@ def _qualifier_words() -> frozenset[str]:
 def _within(place: Place, wider: Place) -> bool:
     if _coarser(wider.precision, Precision.TOWN):
         return wider.admin1 is None or place.admin1 == wider.admin1
-    return _km(place, wider) <= NEAR_KM
+    return distance_km(place, wider) <= NEAR_KM
 
 
 # --- coreference --------------------------------------------------------------------------------
