@@ -49,6 +49,8 @@ def test_bundled_registry_is_large_and_consistent(registry: ActorRegistry) -> No
         ("Turkish-backed rebels", "euphrates-shield"),
         ("unknown gunmen", "unidentified-armed-group"),
         ("residents", "civilians"),
+        ("Syrias government", "syrian-government-forces"),  # a feed that drops apostrophes
+        ("Russia's Aerospace Forces", "russian-aerospace-forces"),
     ],
 )
 def test_press_forms_resolve(registry: ActorRegistry, text: str, actor_id: str) -> None:

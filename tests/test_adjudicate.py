@@ -173,6 +173,19 @@ def test_a_party_acting_with_an_excluded_group_is_undetermined(
     assert verdict.violator is None
 
 
+def test_a_clash_with_a_force_fighting_alongside_an_excluded_group_is_permitted(
+    agreement: Agreement, sides: Sides
+) -> None:
+    joint = ("free-syrian-army", "jabhat-fateh-al-sham")
+    for perpetrators, targets in ((("tiger-forces",), joint), (joint, ("tiger-forces",))):
+        verdict = judge(agreement, sides, EventType.CLASH, perpetrators, targets)
+        assert (verdict.status, verdict.reason) == (
+            VerdictStatus.NOT_A_VIOLATION,
+            Reason.EXCLUDED_TARGET,
+        )
+        assert verdict.clause == clause_id(agreement, "permitted")
+
+
 # d. unidentified perpetrators
 
 

@@ -25,6 +25,20 @@ from ceasefire.casualties import count_casualties, parse_casualties
         ("Fighting raged all day, killing 40 fighters, 10 of whom were foreigners.", (40, 40)),
         ("The bombing killed 43 people, including 12 children.", (43, 43)),
         ("The death toll from the blast rose to 70 on Wednesday.", (70, 70)),
+        (
+            "Four fighters were killed near the town, amid reports that dozens of soldiers died.",
+            (4, 4),
+        ),
+        (
+            "Mortar fire kills 3 children AFP Thursday 27 Oct 2016 At least three children were "
+            "killed and 9 injured in the attack.",
+            (3, 3),
+        ),
+        (
+            "At least 29 rebels were killed in a bid to break the siege, which threatens "
+            "300000 civilians.",
+            (29, None),
+        ),
         ("An unknown number of fatalities was estimated at 10.", (10, 10)),
         ("Troops killed up to 9 militants in the raid.", (None, 9)),
         ("The attack killed between 4 and 6 people.", (4, 6)),
@@ -107,3 +121,16 @@ def test_shorthand_ranks_vague_and_restated_counts(nlp: Language, text: str, exp
 
 def test_some_of_the_wounded_is_no_count(nlp: Language) -> None:
     assert parse_casualties(nlp("Some of the wounded were taken to hospital.")[:]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "vague"),
+    [
+        ("The shelling killed dozens of civilians in the old city.", True),
+        ("Scores of people died in the raids.", True),
+        ("Government warplanes struck the town, killing at least 12 people.", False),
+        ("Dozens of soldiers died, and a dozen rebels.", True),
+    ],
+)
+def test_counts_told_only_in_words_are_vague(nlp: Language, text: str, vague: bool) -> None:
+    assert count_casualties(nlp(text)).vague is vague

@@ -88,6 +88,13 @@ def test_acronyms_match_only_in_capitals(nlp: Language) -> None:
             ["ahrar"],
         ),
         (
+            "Amid shelling of the area, regime forces and allied militias were locked in "
+            "fighting with IS near Al-Bab.",
+            EventType.CLASH,
+            ["government", "militias"],
+            ["is"],
+        ),
+        (
             "Regime forces backed by Hezbollah attacked Ahrar al-Sham in Douma.",
             EventType.GROUND_ATTACK,
             ["government", "hezbollah"],
@@ -288,6 +295,28 @@ def test_no_losses_reported_is_zero(extractor: Extractor) -> None:
         extractor, "Regime forces clashed with rebels near Douma. No losses were reported."
     )
     assert (claim.fatalities_min, claim.fatalities_max) == (0, 0)
+
+
+def test_no_losses_at_the_end_covers_every_event_told(extractor: Extractor) -> None:
+    text = (
+        "Regime forces clashed with IS near Al-Bab on Monday. Russian warplanes also struck "
+        "Kafr Nabl. No casualties were reported."
+    )
+    claims = _claims(extractor, text)
+    assert [c.event_type for c in claims] == [EventType.CLASH, EventType.AIRSTRIKE]
+    assert [(c.fatalities_min, c.fatalities_max) for c in claims] == [(0, 0), (0, 0)]
+    counted = _claims(extractor, text.replace("No casualties were reported", "Two died"))
+    assert [c.fatalities_min for c in counted] == [None, 2]
+
+
+def test_a_toll_told_in_words_takes_the_count_given_later(extractor: Extractor) -> None:
+    text = (
+        "Dozens of civilians were killed in regime airstrikes on Kafr Nabl on Monday. "
+        "At least 31 people died in the air raids on Kafr Nabl, activists said. "
+        "Rebels shelled Al-Bab, killing 3 soldiers."
+    )
+    claims = _claims(extractor, text)
+    assert [c.fatalities_min for c in claims] == [31, 31, 3]
 
 
 def test_wounded_are_not_fatalities(extractor: Extractor) -> None:

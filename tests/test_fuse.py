@@ -115,6 +115,16 @@ def test_different_places_dates_or_acts_stay_apart():
     assert same_event(claim("b", type_=EventType.SHELLING), base)
 
 
+def test_battles_for_two_villages_stay_apart_though_strikes_near_them_fuse():
+    battle = build_incident([claim("a", cid=1, type_=EventType.CLASH)], SOURCES)
+    assert not same_event(claim("b", place=HASS, type_=EventType.CLASH), battle)
+    assert same_event(claim("b", type_=EventType.TERRITORY_SEIZURE), battle)
+    assert same_event(
+        claim("b", place=HASS, type_=EventType.SHELLING),
+        build_incident([claim("a", cid=1)], SOURCES),
+    )
+
+
 def test_a_day_of_slack_only_when_a_date_is_not_exact():
     base = build_incident([claim("a", cid=1)], SOURCES)
     overnight = claim("b", day=11)

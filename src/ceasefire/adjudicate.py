@@ -204,6 +204,8 @@ def _excluded_perpetrator(case: _Case) -> Verdict | None:
     clause = clause_of_kind(case.agreement, "permitted")
     if case.parties() and _only_excluded(case.targets):
         return _against_excluded(case)  # rebels and JFS fighting IS: no party is attacked
+    if case.clash and case.parties() and any(t.party for t in case.targets):
+        return _against_joint_force(case)
     if case.parties() and not _led_by_excluded(case.perpetrators):
         return _verdict(
             case,
@@ -240,6 +242,8 @@ def _unidentified_perpetrator(case: _Case) -> Verdict | None:
 def _excluded_target(case: _Case) -> Verdict | None:
     if not case.parties() or not any(t.side == EXCLUDED for t in case.targets):
         return None
+    if case.clash:
+        return _against_joint_force(case)
     if any(t.party for t in case.targets) and not _led_by_excluded(case.targets):
         return _verdict(
             case,
@@ -250,6 +254,21 @@ def _excluded_target(case: _Case) -> Verdict | None:
             "and operations against the excluded group are permitted",
         )
     return _against_excluded(case)
+
+
+def _against_joint_force(case: _Case) -> Verdict:
+    """A battle in which one side fights alongside an excluded group: the agreement binds the
+    opposition to separate from those groups, and a clash gives no direction, so the fighting
+    is read as the permitted fight against the excluded group. One-sided acts (a strike on a
+    mixed target, a joint attack) stay undetermined: there, who was aimed at still matters."""
+    return _verdict(
+        case,
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+        clause_of_kind(case.agreement, "permitted"),
+        "one side of the clash fought alongside a group excluded from the ceasefire, and "
+        "fighting against excluded groups is permitted",
+    )
 
 
 def _against_excluded(case: _Case) -> Verdict:

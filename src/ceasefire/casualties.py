@@ -8,6 +8,7 @@ were rebels") do not add to the count they are part of.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
@@ -15,6 +16,7 @@ from spacy.tokens import Doc, Span, Token
 from ceasefire.nlp import ACTOR, CasualtyLexicon, load_lexicon, word_forms
 
 _NOT_COUNTS = {"TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL"}
+_MONTHS = {m.casefold() for m in (*calendar.month_name, *calendar.month_abbr, "Sept") if m}
 _BARE_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "appos", "conj", "npadvmod", "ROOT"}
 _BARE_PREPS = {"to", "at", "as", "of"}
 _NOMINAL_ARGS = {"nsubj", "nsubjpass", "dobj", "attr", "oprd", "acomp", "agent", "xcomp"}
@@ -24,12 +26,14 @@ _NOMINAL_ARGS = {"nsubj", "nsubjpass", "dobj", "attr", "oprd", "acomp", "agent",
 class Casualties:
     """Fatalities found in one sentence; `total` when it restates a whole toll ("the toll rose
     to 20", "fatalities coded as 10"), `additive` when it adds to counts read before it
-    ("three civilians were also killed")."""
+    ("three civilians were also killed"), `vague` when it rests only on words ("dozens were
+    killed") that stand for a conventional number."""
 
     min: int | None
     max: int | None
     total: bool = False
     additive: bool = False
+    vague: bool = False
 
     @property
     def known(self) -> bool:
@@ -43,6 +47,7 @@ class _Count:
     high: int | None
     subset: bool
     total: bool
+    vague: bool = False
 
 
 def parse_casualties(span: Span | Doc) -> tuple[int | None, int | None]:
@@ -58,11 +63,18 @@ def count_casualties(span: Span | Doc) -> Casualties:
     whole = [c for c in counts if not c.subset]
     whole = [c for c in whole if c.total] or whole  # "many were killed, coded as 10"
     whole = _restated(whole)
+    whole = [c for c in whole if not c.vague] or whole  # "4 killed amid reports of dozens dead"
     if whole:
         low = sum(c.low or 0 for c in whole) if any(c.low is not None for c in whole) else None
         high = None if any(c.high is None for c in whole) else sum(c.high or 0 for c in whole)
         additive = any(_is(t, lexicon.additive_words) for t in tokens)
-        return Casualties(low, high, total=any(c.total for c in whole), additive=additive)
+        return Casualties(
+            low,
+            high,
+            total=any(c.total for c in whole),
+            additive=additive,
+            vague=all(c.vague for c in whole),
+        )
     if counts:  # only parts are known: "two children were among the dead"
         return Casualties(max(c.low or 0 for c in counts) or None, None)
     if _no_deaths(tokens, lexicon):
@@ -162,12 +174,19 @@ def _may_count(tokens: list[Token], i: int, value: int) -> bool:
     token = tokens[i]
     if token.ent_type_ in _NOT_COUNTS or (i and tokens[i - 1].lower_ in ("no", "not")):
         return False
+    if any(0 <= j < len(tokens) and _is_month(tokens[j]) for j in (i - 1, i + 1)):
+        return False  # "28 October 2016 13 citizens killed": a dateline the tagger missed
     if token.ent_type_ == "DATE":  # the recogniser also tags "rose to 70" as a date
         in_phrase = any(
             0 <= j < len(tokens) and tokens[j].ent_type_ == "DATE" for j in (i - 1, i + 1)
         )
         return not in_phrase and not 1900 <= value <= 2100
     return True
+
+
+def _is_month(token: Token) -> bool:
+    word = token.text.rstrip(".").casefold()
+    return len(word) >= 3 and word in _MONTHS
 
 
 def _number(token: Token, lexicon: CasualtyLexicon) -> int | None:
@@ -212,7 +231,7 @@ def _classify(
         high = None
     elif any(before.endswith(w) for w in lexicon.at_most):
         low, high = None, value
-    return _Count(noun, low, high, subset, total)
+    return _Count(noun, low, high, subset, total, vague)
 
 
 def _noun_of(
@@ -247,6 +266,7 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
     """'death' or 'harm' from the nearest governing word that says which, with the path."""
     path: list[str] = []
     token: Token | None = noun
+    child_dep = ""
     while token is not None:
         path.append(token.lower_)
         if token != noun or token.pos_ != "NUM":
@@ -268,6 +288,9 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
                 for grandchild in child.children if child.dep_ == "prep" else ():
                     if _is(grandchild, lexicon.death_words):
                         return "death", [*path, child.lower_]  # "were among the dead"
+        if token.pos_ == "VERB" and child_dep == "dobj":
+            return None, path  # "a siege that threatens 300,000 civilians"
+        child_dep = token.dep_
         token = token.head if token.head != token else None
     return None, path
 

@@ -238,6 +238,11 @@ class Extractor:
                 told = [d for d in recent if d.claim.perpetrators or d.own_place] or recent
                 if told:
                     self._add_casualties(told[-1], sentence, index)
+                if count_casualties(sentence).max == 0:
+                    # "No casualties were reported." ends the whole account: none in any event
+                    for earlier in told[:-1]:
+                        if not earlier.casualties.known:
+                            self._add_casualties(earlier, sentence, index)
                 continue
             draft = self._draft(document, sentence, index, triggers, mentions, places, dateline)
             if not draft.has_content and not draft.claim.factuality.is_factual:
@@ -251,6 +256,7 @@ class Extractor:
                 drafts.append(draft)
         _narrow_places([d.claim for d in drafts], named)
         _attribute(drafts)
+        _settle_vague_counts(drafts)
         for draft in drafts:
             draft.claim.confidence = _confidence(draft)
         return [d.claim for d in drafts]
@@ -887,7 +893,16 @@ def _anchor(triggers: list[Trigger], lexicon: Lexicon) -> Trigger:
 
     usable = [t for t in triggers if not governs_trigger(t)] or triggers
     specific = [t for t in usable if not t.rule.generic] or usable
-    return min(specific, key=lambda t: (_depth(t.head), t.head.i))
+    foreground = [t for t in specific if not _in_backdrop(t, lexicon)] or specific
+    return min(foreground, key=lambda t: (_depth(t.head), t.head.i))
+
+
+def _in_backdrop(trigger: Trigger, lexicon: Lexicon) -> bool:
+    """Named in a phrase that sets the scene ("amid regime shelling of the area")."""
+    return any(
+        a.dep_ == "prep" and a.lower_ in lexicon.backdrop_prepositions
+        for a in trigger.head.ancestors
+    )
 
 
 def _closest(dates: list[tuple[Span, DateRange]], anchor: Token) -> DateRange | None:
@@ -994,6 +1009,29 @@ def _attribute(drafts: list[_Draft]) -> None:
         )
         if nearest:
             claim.perpetrators = list(nearest[0].claim.perpetrators)
+
+
+def _settle_vague_counts(drafts: list[_Draft]) -> None:
+    """ "Scores of civilians were killed in raids on Aleppo. ... At least 51 civilians were
+    killed in air raids": a toll told only in words is the lead's summary of a count the story
+    gives later, so it takes the first later count of the same kind of act at the same place."""
+    for n, draft in enumerate(drafts):
+        if not draft.casualties.vague or draft.casualties.total:
+            continue
+        claim = draft.claim
+        for later in drafts[n + 1 :]:
+            found, other = later.casualties, later.claim
+            if (
+                found.vague
+                or not found.min
+                or not other.factuality.is_factual
+                or not types_compatible(claim.event_type, other.event_type)
+                or (claim.place and other.place and claim.place.place != other.place.place)
+            ):
+                continue
+            draft.casualties = found
+            claim.fatalities_min, claim.fatalities_max = found.min, found.max
+            break
 
 
 def _same_act(source: Claim, claim: Claim) -> bool:

@@ -31,9 +31,11 @@ _FAMILIES: tuple[frozenset[EventType], ...] = (
     frozenset({EventType.GROUND_ATTACK, EventType.CLASH, EventType.TERRITORY_SEIZURE}),
     frozenset({EventType.SIEGE, EventType.HUMANITARIAN_OBSTRUCTION}),
 )
+_GROUND = _FAMILIES[1]
 _ANY_FAMILY = frozenset({EventType.ATTACK_ON_CIVILIANS, EventType.OTHER})
 _PRECISION_ORDER = list(Precision)
 NEARBY_KM = 10.0  # villages a few km apart are different events; one town's suburbs are not
+NEARBY_TOWNS_KM = 1.5  # two reports of battles for two towns: only duplicate gazetteer entries
 DATE_SLACK = timedelta(days=1)  # "overnight" and time-zone slips, unless both dates are exact
 MAX_SPAN_ACROSS_REPORTS = timedelta(days=2)
 
@@ -80,15 +82,21 @@ def _is_coarse(place: PlaceMention) -> bool:
     return place.precision not in (None, Precision.EXACT, Precision.TOWN)
 
 
+def _is_town(place: PlaceMention) -> bool:
+    return place.precision is Precision.TOWN
+
+
 def _is_wide(place: PlaceMention) -> bool:
     return place.precision not in (None, Precision.EXACT, Precision.TOWN)
 
 
 def _places_compatible(
-    a: PlaceMention | None, b: PlaceMention | None, *, same_document: bool
+    a: PlaceMention | None, b: PlaceMention | None, *, same_document: bool, battle: bool = False
 ) -> bool:
     """Within one report a coarse or missing place defers to the finer one; across reports a
-    governorate or a region says too little to tie two events together."""
+    governorate or a region says too little to tie two events together. A strike is placed by
+    the nearest town each outlet knows, but a battle is fought for a village: two reports of
+    fighting for two villages report two battles (`battle`)."""
     if a is None or b is None:
         return same_document
     if a.country and b.country and a.country != b.country:
@@ -101,6 +109,8 @@ def _places_compatible(
         return same_document and bool(a.admin1) and a.admin1 == b.admin1
     if None in (a.lat, a.lon, b.lat, b.lon):
         return False
+    if battle and not same_document and _is_town(a) and _is_town(b):
+        return _km(a, b) <= NEARBY_TOWNS_KM
     return _km(a, b) <= NEARBY_KM
 
 
@@ -162,7 +172,12 @@ def same_event(
     and its copies)."""
     return (
         types_compatible(claim.event_type, incident.event_type)
-        and _places_compatible(claim.place, incident.place, same_document=same_document)
+        and _places_compatible(
+            claim.place,
+            incident.place,
+            same_document=same_document,
+            battle=claim.event_type in _GROUND and incident.event_type in _GROUND,
+        )
         and _dates_compatible(claim, incident, same_document=same_document)
         and _actors_compatible(claim, incident, same_document=same_document, roots=roots or {})
         and all(

@@ -102,6 +102,7 @@ class Lexicon(_Strict):
     target_prepositions: frozenset[str]
     clash_prepositions: frozenset[str]
     agent_prepositions: frozenset[str]
+    backdrop_prepositions: frozenset[str]
     support_words: frozenset[str]
     factuality: FactualityLexicon
     casualties: CasualtyLexicon
