@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import tempfile
 import time
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from rapidfuzz import fuzz
 from ceasefire.agreement import GUARANTOR, Sides
 from ceasefire.export import gather
 from ceasefire.fuse import types_compatible
-from ceasefire.gazetteer import canonical_admin1, read_places
+from ceasefire.gazetteer import canonical_admin1, haversine_km, read_places
 from ceasefire.model import Claim, Document, EventType, Verdict
 from ceasefire.pipeline import Knowledge, Pipeline, init_store
 from ceasefire.store import DocumentRow, Store
@@ -73,12 +72,6 @@ def load_incident_gold(path: Path) -> IncidentGold:
     return load_yaml(path, IncidentGold)
 
 
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def same_admin1(a: str | None, b: str | None) -> bool:
     """Governorate names compared in any spelling, so 'Idlib' and 'Idleb' agree."""
     if not a or not b:
@@ -109,7 +102,7 @@ def _matches(gold: GoldIncident, record: dict[str, Any], keys: dict[str, str]) -
         gold.lat is not None
         and gold.lon is not None
         and place.get("lat") is not None
-        and km(gold.lat, gold.lon, place["lat"], place["lon"]) <= MATCH_KM
+        and haversine_km(gold.lat, gold.lon, place["lat"], place["lon"]) <= MATCH_KM
     )
     if not near and not same_admin1(gold.admin1, place.get("admin1")):
         return False
@@ -308,7 +301,7 @@ def score_document(
     if gold.get("lat") is not None and gold.get("lon") is not None:
         near = (
             bool(place and place.lat is not None and place.lon is not None)
-            and km(
+            and haversine_km(
                 gold["lat"],
                 gold["lon"],
                 place.lat,

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from ceasefire.gazetteer import haversine_km
 from ceasefire.model import (
     ActorMention,
     Claim,
@@ -72,10 +73,7 @@ def types_compatible(a: EventType, b: EventType) -> bool:
 
 
 def _km(a: PlaceMention, b: PlaceMention) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat or 0, a.lon or 0, b.lat or 0, b.lon or 0))
-    h = math.sin((lat2 - lat1) / 2) ** 2
-    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return haversine_km(a.lat or 0, a.lon or 0, b.lat or 0, b.lon or 0)
 
 
 def _is_coarse(place: PlaceMention) -> bool:
