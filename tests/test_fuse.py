@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from ceasefire.fuse import becomes_incident, build_incident, fuse, independent_sources, same_event
+from ceasefire.fuse import becomes_incident, build_incident, fuse, same_event
 from ceasefire.model import (
     ActorMention,
     Claim,
@@ -79,9 +79,12 @@ def test_non_factual_and_pre_ceasefire_claims_stay_claims():
 
 
 def test_copies_and_one_outlet_count_once():
-    assert independent_sources(["a", "a-copy"], SOURCES) == 1
-    assert independent_sources(["a", "a2"], SOURCES) == 1
-    assert independent_sources(["a", "b", "c"], SOURCES) == 3
+    def count(*docs: str) -> int:
+        return build_incident([claim(d) for d in docs], SOURCES).independent_sources
+
+    assert count("a", "a-copy") == 1
+    assert count("a", "a2") == 1
+    assert count("a", "b", "c") == 3
 
 
 def test_reports_of_one_event_fuse_and_are_corroborated():

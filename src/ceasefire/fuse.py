@@ -61,11 +61,6 @@ def source_key(document_id: str, sources: Mapping[str, Source]) -> str:
     return f"outlet:{head.outlet.casefold()}" if head.outlet else f"doc:{head.document_id}"
 
 
-def independent_sources(document_ids: Iterable[str], sources: Mapping[str, Source]) -> int:
-    """Documents after collapsing near-duplicates to their original, each outlet counted once."""
-    return len({source_key(doc_id, sources) for doc_id in document_ids})
-
-
 def types_compatible(a: EventType, b: EventType) -> bool:
     if a == b or a in _ANY_FAMILY or b in _ANY_FAMILY:
         return True
