@@ -19,4 +19,5 @@ lint: $(BIN)/ceasefire
 	$(BIN)/ruff format --check src tests bench
 
 test: lint
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(BIN)/pytest

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,6 +23,7 @@ from ceasefire.gazetteer import read_places
 from ceasefire.pipeline import Knowledge, Pipeline, RunReport, init_store
 from ceasefire.report import compliance, situation_report
 from ceasefire.store import DocumentRow, RunRow, Store, database_url, now
+from ceasefire.web import create_app
 
 app = typer.Typer(
     help="Monitor a ceasefire: reports in; incidents, verdicts and situation reports out.",
@@ -61,7 +63,7 @@ def main(
     db: Annotated[
         str | None,
         typer.Option(
-            help="Store: a SQLite path or SQLAlchemy URL [env CEASEFIRE_DB].", show_default=False
+            help="Store: a SQLite path or SQLAlchemy URL (or set CEASEFIRE_DB).", show_default=False
         ),
     ] = None,
 ) -> None:
@@ -467,7 +469,7 @@ def user_add(
             hide_input=True,
             confirmation_prompt=True,
             envvar="CEASEFIRE_PASSWORD",
-            help="Asked for when not given [env CEASEFIRE_PASSWORD].",
+            help="Asked for when not given.",
         ),
     ],
 ) -> None:
@@ -566,3 +568,14 @@ def restore(
     if not result.ok:
         fail(f"restored, but {result.summary()}")
     out.print(f"Restored {file} into {store.url}: {result.summary()}", soft_wrap=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web dashboard and the HTTP API (OpenAPI at /api/openapi.json)."""
+    store = open_store()
+    knowledge(store)  # a store without an agreement stops here, with the usual message
+    uvicorn.run(create_app(store), host=host, port=port)

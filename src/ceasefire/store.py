@@ -1093,3 +1093,31 @@ def _incident(r: IncidentRow, v: VerdictRow | None, claim_ids: list[int]) -> Inc
         review_status=ReviewStatus(r.review_status),
         verdict=verdict,
     )
+
+
+class ReviewRow(Audited, Base):
+    """One review action on an incident (verify, reject, merge, correct): who, when, and the
+    fields it changed, old and new, so the incident's history can be read back."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ResponseRow(Audited, Base):
+    """A party's answer to an incident attributed to it (deny, explain, counter-claim): kept
+    beside the evidence, never instead of it."""
+
+    __tablename__ = "party_responses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    party: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

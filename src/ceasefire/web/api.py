@@ -1,0 +1,252 @@
+"""The JSON API under /api: incidents, exports, the situation report, review actions and party
+responses (OpenAPI at /api/openapi.json). Records have the export contract's shape (SPEC §6), so a
+client reads the API and the open data the same way.
+
+Writes made with an API token are signed by the installation, with the user named in the event's
+details: a token cannot open its owner's password-sealed key (see `ceasefire.keys`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from ceasefire import export, review
+from ceasefire.errors import InputError
+from ceasefire.model import EventType, ReviewStatus, VerdictStatus
+from ceasefire.pipeline import Knowledge
+from ceasefire.report import situation_report
+from ceasefire.store import Store
+from ceasefire.users import User
+from ceasefire.web.auth import Viewer, bearer_viewer
+from ceasefire.web.query import BBox, Filters, matching, one, records
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_knowledge(request: Request) -> Knowledge:
+    return request.app.state.knowledge()
+
+
+def get_viewer(request: Request, store: Annotated[Store, Depends(get_store)]) -> Viewer:
+    """A token when one is presented, else the signed-in browser (for reading only, see
+    `signed_in`), else the public."""
+    if request.headers.get("authorization"):
+        return bearer_viewer(store, request)
+    return request.app.state.signins.viewer(store, request)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def get_filters(
+    bbox: Annotated[
+        str | None, Query(description="west,south,east,north in degrees", examples=["36,35,37,36"])
+    ] = None,
+    date_from: Annotated[date | None, Query(description="Incidents ending on or after")] = None,
+    date_to: Annotated[date | None, Query(description="Incidents starting on or before")] = None,
+    party: Annotated[str | None, Query(description="The violating party's id")] = None,
+    verdict: VerdictStatus | None = None,
+    type: Annotated[EventType | None, Query(description="Event type")] = None,
+) -> Filters:
+    box = None
+    if bbox is not None:
+        try:
+            box = BBox.parse(bbox)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    return Filters(date_from, date_to, party, verdict, type, box)
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+
+@router.get("/incidents")
+def list_incidents(
+    store: StoreDep,
+    knowledge: KnowledgeDep,
+    viewer: ViewerDep,
+    filters: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Incidents the caller may see, oldest first, one page at a time."""
+    found = matching(store, viewer, filters)
+    page = found[offset : offset + limit]
+    return {
+        "total": len(found),
+        "limit": limit,
+        "offset": offset,
+        "incidents": records(store, knowledge, page),
+    }
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(
+    incident_id: int, store: StoreDep, knowledge: KnowledgeDep, viewer: ViewerDep
+) -> dict[str, Any]:
+    """One incident with every source and its evidence sentences, its review history and the
+    parties' responses."""
+    incident = one(store, viewer, incident_id)
+    if incident is None:  # hidden and missing look the same, so ids say nothing
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    record = records(store, knowledge, [incident])[0]
+    record["reviews"] = [review.as_json(r) for r in review.history(store, incident_id)]
+    record["responses"] = [review.as_json(r) for r in review.responses(store, incident_id)]
+    return record
+
+
+@router.get("/export", response_class=Response)
+def export_incidents(
+    store: StoreDep,
+    knowledge: KnowledgeDep,
+    viewer: ViewerDep,
+    filters: FiltersDep,
+    format: Literal["json", "csv", "geojson"] = "json",
+) -> Response:
+    """Open data as `ceasefire export` writes it, limited to what the caller may see."""
+    chosen = records(store, knowledge, matching(store, viewer, filters))
+    return Response(export.render(format, chosen, knowledge), media_type=MEDIA_TYPES[format])
+
+
+@router.get("/report", response_class=Response)
+def report(
+    store: StoreDep,
+    knowledge: KnowledgeDep,
+    viewer: ViewerDep,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    """The Markdown situation report for a period, over what the caller may see."""
+    chosen = records(store, knowledge, matching(store, viewer, Filters(since, until)))
+    text = situation_report(chosen, knowledge.agreement, (since, until), head=store.head())
+    return Response(text, media_type="text/markdown; charset=utf-8")
+
+
+def signed_in(viewer: ViewerDep, request: Request) -> User:
+    """Writes through the API take a token: a browser's cookie would let any page the person
+    visits post on their behalf; the pages' own forms carry a CSRF token instead."""
+    if viewer.user is None or not request.headers.get("authorization"):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "sign in with an API token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return viewer.user
+
+
+UserDep = Annotated[User, Depends(signed_in)]
+
+
+class ReviewAction(BaseModel):
+    """verify and reject take a note only; merge names the incident this one merges `into`;
+    correct gives new values: type, perpetrators and targets (actor ids), place (a gazetteer
+    id), date_from, date_to."""
+
+    action: Literal["verify", "reject", "merge", "correct"]
+    note: str = Field("", max_length=5000)
+    into: int | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class PartyResponse(BaseModel):
+    kind: Literal["deny", "explain", "counter_claim"]
+    text: str = Field(min_length=1, max_length=review.MAX_RESPONSE)
+
+
+def _refusal(exc: Exception) -> HTTPException:
+    if isinstance(exc, review.NotAllowed):
+        return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
+    if isinstance(exc, review.NotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+
+@router.post("/incidents/{incident_id}/review")
+def review_incident(
+    incident_id: int,
+    body: ReviewAction,
+    store: StoreDep,
+    knowledge: KnowledgeDep,
+    user: UserDep,
+) -> dict[str, Any]:
+    """A monitor's review action; the verdict is judged again. Returns the incident as it now
+    stands (for a merge, the incident merged into)."""
+    try:
+        if body.action in ("verify", "reject"):
+            wanted = ReviewStatus.VERIFIED if body.action == "verify" else ReviewStatus.REJECTED
+            done = review.set_status(store, knowledge, incident_id, wanted, user, note=body.note)
+        elif body.action == "merge":
+            if body.into is None:
+                raise InputError("into", "a merge names the incident to merge into")
+            done = review.merge(store, knowledge, incident_id, body.into, user, note=body.note)
+        else:
+            done = review.correct(store, knowledge, incident_id, body.changes, user, note=body.note)
+    except (review.NotAllowed, review.NotFound, InputError) as exc:
+        raise _refusal(exc) from exc
+    return records(store, knowledge, [done])[0]
+
+
+@router.post("/incidents/{incident_id}/responses", status_code=status.HTTP_201_CREATED)
+def respond_to_incident(
+    incident_id: int, body: PartyResponse, store: StoreDep, viewer: ViewerDep, user: UserDep
+) -> dict[str, Any]:
+    """A party's response to an incident attributed to it; the verdict shows as disputed."""
+    if one(store, viewer, incident_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    try:
+        filed = review.respond(store, incident_id, user, body.kind, body.text)
+    except (review.NotAllowed, review.NotFound, InputError) as exc:
+        raise _refusal(exc) from exc
+    return review.as_json(filed)
+
+
+@router.get("/map")
+def incident_map(store: StoreDep, viewer: ViewerDep, filters: FiltersDep) -> dict[str, Any]:
+    """Every matching incident as a GeoJSON point with what the map shows and filters on: the
+    whole map in one request, without the evidence."""
+    features = []
+    for i in matching(store, viewer, filters):
+        place = i.place
+        if place is None or place.lat is None or place.lon is None:
+            continue
+        verdict = i.verdict
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(i.id),
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": {
+                    "id": str(i.id),
+                    "type": i.event_type.value,
+                    "date": i.date_from.isoformat() if i.date_from else None,
+                    "place": place.name or place.text,
+                    "verdict": verdict.status.value if verdict else None,
+                    "violator": verdict.violator if verdict else None,
+                    "disputed": verdict.disputed if verdict else False,
+                    "review_status": i.review_status.value,
+                    "summary": i.summary,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/governorates")
+def governorates(request: Request) -> dict[str, Any]:
+    """Syria's governorates as GeoJSON polygons: the base map, no tile server needed."""
+    return request.app.state.governorates()
