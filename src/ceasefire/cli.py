@@ -9,11 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ceasefire import audit, users
 from ceasefire import export as exports
@@ -25,7 +27,19 @@ from ceasefire.report import compliance, situation_report
 from ceasefire.store import DocumentRow, RunRow, Store, database_url, now
 from ceasefire.web import create_app
 
+
+class _Commands(TyperGroup):
+    """Bad input, in any command, ends it with its one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            fail(str(exc))
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Monitor a ceasefire: reports in; incidents, verdicts and situation reports out.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -79,19 +93,8 @@ def open_store(write: bool = False) -> Store:
         fail(f"{database_url(State.db)}: cannot open store ({exc})")
         raise
     if write:
-        try:
-            store.signer()
-        except InputError as exc:
-            fail(str(exc))
+        store.signer()
     return store
-
-
-def knowledge(store: Store) -> Knowledge:
-    try:
-        return Knowledge.from_store(store)
-    except InputError as exc:
-        fail(str(exc))
-        raise
 
 
 @app.command()
@@ -102,11 +105,7 @@ def init(
 ) -> None:
     """Create (or upgrade) a store with an agreement and the bundled registries."""
     store = open_store(write=True)
-    try:
-        loaded = init_store(store, agreement)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    loaded = init_store(store, agreement)
     out.print(
         f"Store {store.url}: agreement [bold]{loaded.agreement.id}[/bold] "
         f"v{loaded.agreement.version}, {len(loaded.actors)} actors, "
@@ -129,7 +128,7 @@ def _estimate(paths: Iterable[Path]) -> int:
 
 
 def run_pipeline(store: Store, paths: list[Path], **meta: Any) -> RunReport:
-    pipeline = Pipeline(store, knowledge(store))
+    pipeline = Pipeline(store, Knowledge.from_store(store))
 
     def on_error(problem: InputError) -> None:
         err.print(f"[red]rejected:[/red] {problem}", highlight=False, soft_wrap=True)
@@ -191,11 +190,7 @@ def gazetteer_import(
 ) -> None:
     """Add a mission gazetteer; its places win over bundled places of the same name."""
     store = open_store(write=True)
-    try:
-        places = read_places(file)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    places = read_places(file)
     count = store.save_places(places)
     out.print(f"Imported {count} places from {file} into {store.url}.")
 
@@ -256,7 +251,9 @@ def incidents(
 def show(incident_id: Annotated[int, typer.Argument(help="Incident id.")]) -> None:
     """Show one incident: fused fields, verdict, and every source with its evidence."""
     store = open_store()
-    records = exports.gather(store, knowledge(store), ids=[incident_id], include_merged=True)
+    records = exports.gather(
+        store, Knowledge.from_store(store), ids=[incident_id], include_merged=True
+    )
     if not records:
         fail(f"no incident {incident_id} in {store.url}")
     r = records[0]
@@ -301,7 +298,7 @@ def export(
     if format not in exports.FORMATS:
         fail(f"--format: {format!r} is not one of {', '.join(exports.FORMATS)}")
     store = open_store()
-    loaded = knowledge(store)
+    loaded = Knowledge.from_store(store)
     records = exports.gather(store, loaded, **_filters(verdict, party, event_type, since, until))
     text = exports.render(format, records, loaded)
     if output is None:
@@ -319,7 +316,7 @@ def report(
 ) -> None:
     """Write the Markdown situation report for a period."""
     store = open_store()
-    loaded = knowledge(store)
+    loaded = Knowledge.from_store(store)
     filters = _filters(None, None, None, since, until)
     records = exports.gather(store, loaded, **filters)
     period = (filters["date_from"], filters["date_to"])
@@ -397,11 +394,7 @@ def evaluate(
     errors: Annotated[Path | None, typer.Option(help="Write each miss as JSONL here.")] = None,
 ) -> None:
     """Run the pipeline on a fresh temporary store and print how it scores against gold."""
-    try:
-        result = run_eval(gold, limit=limit, gazetteer=gazetteer)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    result = run_eval(gold, limit=limit, gazetteer=gazetteer)
     table = Table(
         title=f"{gold.name}: {result.documents} documents in {result.seconds:.0f} s",
         title_justify="left",
@@ -475,11 +468,7 @@ def user_add(
 ) -> None:
     """Add a person; they get a signing key, sealed under their password."""
     store = open_store(write=True)
-    try:
-        user = users.add_user(store, name, role, password)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    user = users.add_user(store, name, role, password)
     out.print(f"Added {user.name} ({role}) with signing key {user.key_id[:16]}.")
 
 
@@ -487,10 +476,7 @@ def user_add(
 def user_role(name: Annotated[str, typer.Argument(help="Sign-in name.")], role: RoleArg) -> None:
     """Change a person's role."""
     store = open_store(write=True)
-    try:
-        users.set_role(store, name, role)
-    except InputError as exc:
-        fail(str(exc))
+    users.set_role(store, name, role)
     out.print(f"{name} is now {role}.")
 
 
@@ -498,10 +484,7 @@ def user_role(name: Annotated[str, typer.Argument(help="Sign-in name.")], role: 
 def user_disable(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
     """Stop a person signing in and revoke their tokens; their record and key stay."""
     store = open_store(write=True)
-    try:
-        users.set_active(store, name, False)
-    except InputError as exc:
-        fail(str(exc))
+    users.set_active(store, name, False)
     out.print(f"{name} is disabled.")
 
 
@@ -523,11 +506,7 @@ def user_token(
 ) -> None:
     """Issue an API token; it is printed once and only its hash is kept."""
     store = open_store(write=True)
-    try:
-        token = users.issue_token(store, name, label)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    token = users.issue_token(store, name, label)
     sys.stdout.write(token + "\n")
 
 
@@ -540,10 +519,7 @@ def backup(
     if file.exists() and not force:
         fail(f"{file}: exists; pass --force to overwrite it")
     store = open_store()
-    try:
-        store.backup(file)
-    except InputError as exc:
-        fail(str(exc))
+    store.backup(file)
     out.print(f"Backed up {store.url} to {file}; log head {store.head()}.", soft_wrap=True)
     if store.key_path is not None:
         err.print(
@@ -560,11 +536,7 @@ def restore(
 ) -> None:
     """Replace the store with a backup, once the backup's log and rows verify."""
     store = open_store()
-    try:
-        result = store.restore(file, force=force)
-    except InputError as exc:
-        fail(str(exc))
-        return
+    result = store.restore(file, force=force)
     if not result.ok:
         fail(f"restored, but {result.summary()}")
     out.print(f"Restored {file} into {store.url}: {result.summary()}", soft_wrap=True)
@@ -577,5 +549,5 @@ def serve(
 ) -> None:
     """Serve the web dashboard and the HTTP API (OpenAPI at /api/openapi.json)."""
     store = open_store()
-    knowledge(store)  # a store without an agreement stops here, with the usual message
+    Knowledge.from_store(store)  # a store without an agreement stops here, with the usual message
     uvicorn.run(create_app(store), host=host, port=port)
