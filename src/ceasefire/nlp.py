@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -120,8 +120,13 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
 def word_forms(token: Token) -> tuple[str, ...]:
     """The forms a lexicon entry may name a token by: its lemma, the word, and the singular the
     lemmatizer leaves out when the tagger takes a word for a name ("Airstrikes")."""
-    lower = token.lower_
-    forms = [token.lemma_.lower(), lower]
+    return _forms(token.lemma_, token.lower_)
+
+
+@lru_cache(maxsize=1 << 16)
+def _forms(lemma: str, lower: str) -> tuple[str, ...]:
+    """Cached by string: trigger matching asks for every token's forms many times over."""
+    forms = [lemma.lower(), lower]
     if lower.endswith("ies"):
         forms.append(lower[:-3] + "y")
     elif lower.endswith("es"):

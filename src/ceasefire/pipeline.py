@@ -9,6 +9,7 @@ where it stopped. A run that stores nothing (everything known or rejected) write
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class RunReport:
     incidents_updated: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     run_id: int | None = None  # the run recorded in the store, once something was stored
+    seconds: Counter[str] = field(default_factory=Counter)  # by stage, for the benchmark
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(stage, count, detail) for the table the CLI prints."""
@@ -179,15 +181,20 @@ class Pipeline:
         fresh = dict(
             sorted(fresh.items(), key=lambda kv: (kv[1].published_at or date.max, -len(kv[1].text)))
         )
+        started = time.perf_counter()
         signatures = {}
         for doc in fresh.values():
             signatures[doc.id] = self.duplicates.signature_bytes(doc.text)
             doc.duplicate_of = self.duplicates.add(doc.id, doc.text, signatures[doc.id])
             doc.ingested_at = now()
             report.near_duplicates += doc.duplicate_of is not None
+        report.seconds["dedupe"] += time.perf_counter() - started
         claims: list[Claim] = []
+        before = Counter(self.extractor.seconds)
         for _doc, found in self.extractor.extract_many(fresh.values()):
             claims.extend(found)
+        report.seconds.update(self.extractor.seconds - before)
+        started = time.perf_counter()
         effective = self.knowledge.agreement.effective_from.date()
         if report.run_id is None:
             report.run_id = self.store.start_run("ingest", self.versions())
@@ -215,6 +222,7 @@ class Pipeline:
                 report.verdicts[incident.verdict.status.value] += 1
                 self.store.save_incident(s, incident)
         report.stored += len(fresh)
+        report.seconds["store, fuse, adjudicate"] += time.perf_counter() - started
 
     def _fuse(self, claims: list[Claim], fresh: dict[str, Document]) -> list[Incident]:
         if not claims:
