@@ -114,3 +114,64 @@ def test_documents_claims_incidents_round_trip(tmp_path):
     assert stored.review_status is ReviewStatus.REPORTED
     assert store.incidents(verdict="not_a_violation") == []
     assert store.incidents(date_from=date(2017, 1, 11)) == []
+
+
+def _located(
+    n: int, lat: float, lon: float, status: ReviewStatus, violator: str | None
+) -> Incident:
+    verdict = None
+    if violator is not None:
+        verdict = Verdict(
+            VerdictStatus.VIOLATION, Reason.PROHIBITED_ACT_BY_PARTY, "c1", "e", "1", violator
+        )
+    return Incident(
+        event_type=EventType.SHELLING,
+        claim_ids=[],
+        perpetrators=[],
+        targets=[],
+        place=PlaceMention(None, f"p{n}", lat=lat, lon=lon),
+        date_from=date(2017, 1, n),
+        date_to=date(2017, 1, n),
+        date_precision=DatePrecision.DAY,
+        fatalities_min=None,
+        fatalities_max=None,
+        independent_sources=1,
+        confidence=0.5,
+        summary=f"incident {n}",
+        review_status=status,
+        verdict=verdict,
+    )
+
+
+def test_incident_filters_bbox_visibility_and_pages_run_in_the_store(tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+    made = [
+        _located(1, 36.2, 37.1, ReviewStatus.VERIFIED, "government"),
+        _located(2, 33.5, 36.3, ReviewStatus.REPORTED, "government"),
+        _located(3, 35.9, 36.6, ReviewStatus.REPORTED, "opposition"),
+        _located(4, 35.0, 38.5, ReviewStatus.CORROBORATED, None),
+        _located(5, 36.3, 37.2, ReviewStatus.VERIFIED, "opposition"),
+    ]
+    with store.session("test.incidents") as s:
+        for incident in made:
+            store.save_incident(s, incident)
+    summaries = lambda found: [i.summary for i in found]  # noqa: E731
+    north = {"bbox": (36.0, 35.5, 38.0, 37.0)}
+    assert summaries(store.incidents(**north)) == ["incident 1", "incident 3", "incident 5"]
+    assert store.count_incidents(**north) == 3
+    points = store.incident_points(violator="opposition", **north)
+    assert [(p["summary"], p["lat"], p["verdict"]) for p in points] == [
+        ("incident 3", 35.9, "violation"),
+        ("incident 5", 36.3, "violation"),
+    ]
+    assert summaries(store.incidents(bbox=(36.3, 33.5, 36.3, 33.5))) == ["incident 2"]
+    public = {"review_status": "verified"}
+    assert summaries(store.incidents(**public)) == ["incident 1", "incident 5"]
+    party = {"review_status": "verified", "or_violator": "government"}
+    assert summaries(store.incidents(**party)) == ["incident 1", "incident 2", "incident 5"]
+    assert summaries(store.incidents(limit=2, offset=1)) == ["incident 2", "incident 3"]
+    assert store.count_incidents(violator="opposition", **north) == 2
+    assert summaries(store.incidents(limit=1, offset=1, violator="opposition", **north)) == [
+        "incident 5"
+    ]
+    assert store.count_incidents() == 5 and store.incidents(offset=5) == []

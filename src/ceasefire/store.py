@@ -45,6 +45,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     tuple_,
     type_coerce,
@@ -982,14 +983,78 @@ class Store:
         self,
         *,
         ids: Iterable[int] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
+    ) -> list[Incident]:
+        """Incidents with their verdicts, filtered as a monitor asks for them (see
+        `incident_query`), oldest first; `limit` and `offset` page through them."""
+        query = self.incident_query(ids=ids, **filters).order_by(
+            IncidentRow.date_from, IncidentRow.id
+        )
+        if limit is not None or offset:
+            query = query.limit(limit).offset(offset)
+        with self.session() as s:
+            rows = s.execute(query).all()
+            claim_ids: dict[int, list[int]] = {}
+            found = [r[0].id for r in rows]
+            for i in range(0, len(found), 500):
+                chunk = found[i : i + 500]
+                pairs = s.execute(
+                    select(ClaimRow.incident_id, ClaimRow.id).where(ClaimRow.incident_id.in_(chunk))
+                )
+                for incident_id, claim_id in pairs:
+                    claim_ids.setdefault(incident_id, []).append(claim_id)
+            return [_incident(i, v, sorted(claim_ids.get(i.id, []))) for i, v in rows]
+
+    def count_incidents(self, **filters: Any) -> int:
+        """How many incidents `incidents(**filters)` would return without a limit."""
+        query = select(func.count()).select_from(self.incident_query(**filters).subquery())
+        with self.session() as s:
+            return s.scalar(query) or 0
+
+    def incident_points(self, **filters: Any) -> list[dict[str, Any]]:
+        """What a map shows of each located incident matching `filters` (see
+        `incident_query`), oldest first: a few columns, so a whole map comes in one request."""
+        query = (
+            self.incident_query(**filters)
+            .with_only_columns(
+                IncidentRow.id,
+                IncidentRow.event_type,
+                IncidentRow.date_from,
+                IncidentRow.place,
+                IncidentRow.lat,
+                IncidentRow.lon,
+                IncidentRow.review_status,
+                IncidentRow.summary,
+                VerdictRow.status.label("verdict"),
+                VerdictRow.violator,
+                VerdictRow.disputed,
+            )
+            .where(IncidentRow.lat.is_not(None), IncidentRow.lon.is_not(None))
+            .order_by(IncidentRow.date_from, IncidentRow.id)
+        )
+        with self.session() as s:
+            return [dict(row) for row in s.execute(query).mappings()]
+
+    @staticmethod
+    def incident_query(
+        *,
+        ids: Iterable[int] | None = None,
         verdict: str | None = None,
         violator: str | None = None,
         event_type: str | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        review_status: str | None = None,
+        or_violator: str | None = None,
         include_merged: bool = False,
-    ) -> list[Incident]:
-        """Incidents with their verdicts, filtered as a monitor asks for them, oldest first."""
+    ) -> Any:
+        """The SELECT of (incident, verdict) rows for these filters, done in SQL so a page of a
+        large store costs what the page costs. `bbox` is west, south, east, north; incidents
+        without coordinates fall outside it. `review_status` keeps incidents in that state,
+        and, with `or_violator`, those attributed to that party too (what a party may see)."""
         query = select(IncidentRow, VerdictRow).outerjoin(
             VerdictRow, VerdictRow.incident_id == IncidentRow.id
         )
@@ -1007,19 +1072,17 @@ class Store:
             query = query.where(IncidentRow.date_to >= date_from)
         if date_to:
             query = query.where(IncidentRow.date_from <= date_to)
-        query = query.order_by(IncidentRow.date_from, IncidentRow.id)
-        with self.session() as s:
-            rows = s.execute(query).all()
-            claim_ids: dict[int, list[int]] = {}
-            found = [r[0].id for r in rows]
-            for i in range(0, len(found), 500):
-                chunk = found[i : i + 500]
-                pairs = s.execute(
-                    select(ClaimRow.incident_id, ClaimRow.id).where(ClaimRow.incident_id.in_(chunk))
-                )
-                for incident_id, claim_id in pairs:
-                    claim_ids.setdefault(incident_id, []).append(claim_id)
-            return [_incident(i, v, sorted(claim_ids.get(i.id, []))) for i, v in rows]
+        if bbox is not None:
+            west, south, east, north = bbox
+            query = query.where(
+                IncidentRow.lon.between(west, east), IncidentRow.lat.between(south, north)
+            )
+        if review_status is not None:
+            wanted = IncidentRow.review_status == review_status
+            if or_violator is not None:
+                wanted = or_(wanted, VerdictRow.violator == or_violator)
+            query = query.where(wanted)
+        return query
 
 
 def _document(r: DocumentRow) -> Document:

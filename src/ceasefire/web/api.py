@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from ceasefire import export, review
@@ -21,7 +22,7 @@ from ceasefire.report import situation_report
 from ceasefire.store import Store
 from ceasefire.users import User
 from ceasefire.web.auth import Viewer, bearer_viewer
-from ceasefire.web.query import BBox, Filters, matching, one, records
+from ceasefire.web.query import BBox, Filters, count, matching, one, records, visibility
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -48,6 +49,8 @@ def get_viewer(request: Request, store: Annotated[Store, Depends(get_store)]) ->
     return request.app.state.signins.viewer(store, request)
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: anything larger cannot name a row
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 StoreDep = Annotated[Store, Depends(get_store)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -67,8 +70,9 @@ def get_filters(
     if bbox is not None:
         try:
             box = BBox.parse(bbox)
-        except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        except ValueError as exc:  # shaped like FastAPI's own 422s, as the schema says
+            problem = {"type": "value_error", "loc": ["query", "bbox"], "msg": str(exc)}
+            raise RequestValidationError([{**problem, "input": bbox}]) from exc
     return Filters(date_from, date_to, party, verdict, type, box)
 
 
@@ -82,13 +86,12 @@ def list_incidents(
     viewer: ViewerDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """Incidents the caller may see, oldest first, one page at a time."""
-    found = matching(store, viewer, filters)
-    page = found[offset : offset + limit]
+    page = matching(store, viewer, filters, limit=limit, offset=offset)
     return {
-        "total": len(found),
+        "total": count(store, viewer, filters),
         "limit": limit,
         "offset": offset,
         "incidents": records(store, knowledge, page),
@@ -97,7 +100,7 @@ def list_incidents(
 
 @router.get("/incidents/{incident_id}")
 def get_incident(
-    incident_id: int, store: StoreDep, knowledge: KnowledgeDep, viewer: ViewerDep
+    incident_id: IncidentId, store: StoreDep, knowledge: KnowledgeDep, viewer: ViewerDep
 ) -> dict[str, Any]:
     """One incident with every source and its evidence sentences, its review history and the
     parties' responses."""
@@ -168,17 +171,20 @@ class PartyResponse(BaseModel):
     text: str = Field(min_length=1, max_length=review.MAX_RESPONSE)
 
 
-def _refusal(exc: Exception) -> HTTPException:
+def _refusal(exc: Exception) -> HTTPException | RequestValidationError:
+    """403 and 404 say why in `detail`; a bad request body gets FastAPI's own 422 shape (what
+    the schema documents), with the one-line message."""
     if isinstance(exc, review.NotAllowed):
         return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
     if isinstance(exc, review.NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+    problem = {"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}
+    return RequestValidationError([problem])
 
 
 @router.post("/incidents/{incident_id}/review")
 def review_incident(
-    incident_id: int,
+    incident_id: IncidentId,
     body: ReviewAction,
     store: StoreDep,
     knowledge: KnowledgeDep,
@@ -203,7 +209,7 @@ def review_incident(
 
 @router.post("/incidents/{incident_id}/responses", status_code=status.HTTP_201_CREATED)
 def respond_to_incident(
-    incident_id: int, body: PartyResponse, store: StoreDep, viewer: ViewerDep, user: UserDep
+    incident_id: IncidentId, body: PartyResponse, store: StoreDep, viewer: ViewerDep, user: UserDep
 ) -> dict[str, Any]:
     """A party's response to an incident attributed to it; the verdict shows as disputed."""
     if one(store, viewer, incident_id) is None:
@@ -219,30 +225,26 @@ def respond_to_incident(
 def incident_map(store: StoreDep, viewer: ViewerDep, filters: FiltersDep) -> dict[str, Any]:
     """Every matching incident as a GeoJSON point with what the map shows and filters on: the
     whole map in one request, without the evidence."""
-    features = []
-    for i in matching(store, viewer, filters):
-        place = i.place
-        if place is None or place.lat is None or place.lon is None:
-            continue
-        verdict = i.verdict
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(i.id),
-                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-                "properties": {
-                    "id": str(i.id),
-                    "type": i.event_type.value,
-                    "date": i.date_from.isoformat() if i.date_from else None,
-                    "place": place.name or place.text,
-                    "verdict": verdict.status.value if verdict else None,
-                    "violator": verdict.violator if verdict else None,
-                    "disputed": verdict.disputed if verdict else False,
-                    "review_status": i.review_status.value,
-                    "summary": i.summary,
-                },
-            }
-        )
+    scope = {**filters.store_filters(), **visibility(viewer)}
+    features = [
+        {
+            "type": "Feature",
+            "id": str(p["id"]),
+            "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+            "properties": {
+                "id": str(p["id"]),
+                "type": p["event_type"],
+                "date": p["date_from"].isoformat() if p["date_from"] else None,
+                "place": (p["place"] or {}).get("name") or (p["place"] or {}).get("text"),
+                "verdict": p["verdict"],
+                "violator": p["violator"],
+                "disputed": bool(p["disputed"]),
+                "review_status": p["review_status"],
+                "summary": p["summary"],
+            },
+        }
+        for p in store.incident_points(**scope)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -5,9 +5,10 @@ is kept in this process's memory (never in the cookie, never on disk) for as lon
 signed in, so what they do in the pages is signed as them. The cookie holds only a random session
 id and the CSRF token its forms must echo.
 
-What each role may see is decided here, once, so the API and the pages cannot disagree: the public
-sees verified incidents only; a party's representative also sees every incident attributed to
-their party (to answer it); monitors, guarantors and admins see everything.
+What each role may see: the public sees verified incidents only; a party's representative also
+sees every incident attributed to their party (to answer it); monitors, guarantors and admins see
+everything. `Viewer.sees` decides it for one incident; `query.visibility` states the same rule as
+store filters for lists, and the API tests hold the two together.
 """
 
 from __future__ import annotations

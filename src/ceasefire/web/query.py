@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from typing import Any
 
 from ceasefire import export
-from ceasefire.model import EventType, Incident, VerdictStatus
+from ceasefire.model import EventType, Incident, ReviewStatus, VerdictStatus
 from ceasefire.pipeline import Knowledge
 from ceasefire.store import Store
 from ceasefire.web.auth import Viewer
@@ -32,12 +32,6 @@ class BBox:
             raise ValueError("bbox west must not exceed east, nor south north")
         return cls(west, south, east, north)
 
-    def holds(self, incident: Incident) -> bool:
-        place = incident.place
-        if place is None or place.lat is None or place.lon is None:
-            return False
-        return self.west <= place.lon <= self.east and self.south <= place.lat <= self.north
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -55,13 +49,27 @@ class Filters:
             "violator": self.party,
             "verdict": self.verdict.value if self.verdict else None,
             "event_type": self.type.value if self.type else None,
+            "bbox": astuple(self.bbox) if self.bbox else None,
         }
 
 
-def matching(store: Store, viewer: Viewer, filters: Filters) -> list[Incident]:
+def visibility(viewer: Viewer) -> dict[str, Any]:
+    """`Viewer.sees` as store filters, so the database leaves out what the viewer may not see."""
+    if viewer.sees_everything:
+        return {}
+    return {"review_status": ReviewStatus.VERIFIED.value, "or_violator": viewer.party}
+
+
+def matching(
+    store: Store, viewer: Viewer, filters: Filters, *, limit: int | None = None, offset: int = 0
+) -> list[Incident]:
     """The incidents matching `filters` that `viewer` may see, oldest first."""
-    found = store.incidents(**filters.store_filters())
-    return [i for i in found if viewer.sees(i) and (filters.bbox is None or filters.bbox.holds(i))]
+    scope = {**filters.store_filters(), **visibility(viewer)}
+    return store.incidents(limit=limit, offset=offset, **scope)
+
+
+def count(store: Store, viewer: Viewer, filters: Filters) -> int:
+    return store.count_incidents(**filters.store_filters(), **visibility(viewer))
 
 
 def records(store: Store, knowledge: Knowledge, incidents: list[Incident]) -> list[dict[str, Any]]:

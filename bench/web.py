@@ -1,0 +1,142 @@
+"""Speed of the web API over a store of 10,000 incidents (issue 5: the dashboard's data in one
+request under a second, incident queries p95 < 50 ms).
+
+    python bench/web.py [--incidents 10000] [--queries 300]
+
+Builds the demo store from the sample reports, adds incidents made from its own with places, dates,
+types, verdicts and review states varied, then asks the app in-process (no network) for the map and
+for pages of incidents under a mix of filters. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from ceasefire.cli import EXAMPLES
+from ceasefire.model import EventType, Incident, ReviewStatus, VerdictStatus
+from ceasefire.pipeline import Pipeline, init_store
+from ceasefire.store import Store
+from ceasefire.users import add_user, issue_token
+from ceasefire.web import create_app
+
+STATES = [ReviewStatus.REPORTED, ReviewStatus.CORROBORATED, ReviewStatus.VERIFIED]
+
+
+def grow(store: Store, n: int, seed: int = 11) -> list[Incident]:
+    """`n` incidents varied from the demo's, saved in one audited session."""
+    rng = random.Random(seed)
+    models = [i for i in store.incidents() if i.place is not None and i.place.lat is not None]
+    made = []
+    for k in range(n):
+        model = rng.choice(models)
+        place = model.place
+        assert place is not None and place.lat is not None and place.lon is not None
+        shift = timedelta(days=rng.randint(-20, 70))
+        verdict = model.verdict
+        if verdict is not None:
+            verdict = replace(verdict, status=rng.choice(list(VerdictStatus)))
+        made.append(
+            replace(
+                model,
+                id=None,
+                claim_ids=[],
+                event_type=rng.choice(list(EventType)),
+                place=replace(
+                    place,
+                    lat=round(place.lat + rng.uniform(-0.3, 0.3), 5),
+                    lon=round(place.lon + rng.uniform(-0.3, 0.3), 5),
+                ),
+                date_from=model.date_from + shift if model.date_from else None,
+                date_to=model.date_to + shift if model.date_to else None,
+                review_status=rng.choice(STATES),
+                verdict=verdict,
+                summary=f"{model.summary} ({k})",
+            )
+        )
+    with store.session("bench.incidents", subject=f"{n} incidents") as s:
+        for incident in made:
+            store.save_incident(s, incident)
+    return made
+
+
+def queries(incidents: list[Incident], n: int, seed: int = 5) -> list[dict[str, str | int]]:
+    """A mix of what a dashboard asks: a region, a party, a verdict, a period, or some of each."""
+    rng = random.Random(seed)
+    dated = sorted(i.date_from for i in incidents if i.date_from)
+    mix: list[dict[str, str | int]] = []
+    for _ in range(n):
+        params: dict[str, str | int] = {"limit": 100}
+        if rng.random() < 0.5:
+            lon, lat = rng.uniform(36.0, 38.5), rng.uniform(32.5, 36.5)
+            params["bbox"] = f"{lon:.3f},{lat:.3f},{lon + 0.8:.3f},{lat + 0.8:.3f}"
+        if rng.random() < 0.5:
+            params["party"] = rng.choice(["government", "opposition"])
+        if rng.random() < 0.4:
+            params["verdict"] = rng.choice([v.value for v in VerdictStatus])
+        if rng.random() < 0.4:
+            start = rng.choice(dated)
+            params["date_from"] = start.isoformat()
+            params["date_to"] = (start + timedelta(days=rng.randint(1, 30))).isoformat()
+        if rng.random() < 0.2:
+            params["offset"] = rng.choice([100, 500])
+        mix.append(params)
+    return mix
+
+
+def timed(client: TestClient, path: str, params: dict, headers: dict) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.get(path, params=params, headers=headers)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ceasefire-bench-web-") as scratch:
+        store = Store.open(str(Path(scratch) / "bench.db"))
+        init_store(store)
+        Pipeline(store).run([EXAMPLES])
+        made = grow(store, args.incidents)
+        add_user(store, "bench-monitor", "monitor", "a long enough secret")
+        monitor = {"Authorization": f"Bearer {issue_token(store, 'bench-monitor', 'bench')}"}
+        total = len(store.incidents())
+        client = TestClient(create_app(store))
+        client.get("/api/incidents", params={"limit": 1}, headers=monitor)  # warm the caches
+        rows = []
+        for who, headers in (("monitor", monitor), ("public", {})):
+            seconds, size = timed(client, "/api/map", {}, headers)
+            rows.append((f"/api/map ({who})", f"{seconds * 1000:.0f} ms", f"{size / 1e6:.2f} MB"))
+        for who, headers in (("monitor", monitor), ("public", {})):
+            times = [
+                timed(client, "/api/incidents", p, headers)[0] for p in queries(made, args.queries)
+            ]
+            cuts = statistics.quantiles(times, n=100)
+            rows.append(
+                (
+                    f"/api/incidents ({who}, {len(times)} queries)",
+                    f"p50 {cuts[49] * 1000:.1f} ms",
+                    f"p95 {cuts[94] * 1000:.1f} ms",
+                )
+            )
+        store.close()
+    print(f"{total} incidents")
+    width = max(len(r[0]) for r in rows)
+    for name, first, second in rows:
+        print(f"{name:<{width}}  {first:>14}  {second:>14}")
+
+
+if __name__ == "__main__":
+    main()
