@@ -815,10 +815,6 @@ class Store:
 
     # --- documents ----------------------------------------------------------------------------
 
-    def has_document(self, document_id: str) -> bool:
-        with self.session() as s:
-            return s.get(DocumentRow, document_id) is not None
-
     def known_document_ids(self, ids: Iterable[str]) -> set[str]:
         wanted = list(ids)
         found: set[str] = set()
