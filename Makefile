@@ -20,4 +20,6 @@ lint: $(BIN)/ceasefire
 
 test: lint
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 	$(BIN)/pytest

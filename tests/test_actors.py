@@ -154,3 +154,20 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read file"):
         load_actors(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "actor"),
+    [
+        ("Jaysh Tahrir al-Sham", "jaysh-tahrir-al-sham"),  # not Tahrir al-Sham (HTS)
+        ("Tahrir al-Sham", "hayat-tahrir-al-sham"),
+        ("ISIS Hunters", "5th-assault-corps"),  # not ISIS
+        ("Hay'et Tahrir al-Sham", "hayat-tahrir-al-sham"),
+        ("rebel troops", "opposition"),
+        ("militiamen loyal to the regime", "pro-government-militias"),
+        ("army units", "syrian-government-forces"),
+    ],
+)
+def test_bundled_names_of_similar_groups_stay_apart(name: str, actor: str) -> None:
+    resolved = load_actors().resolve(name)
+    assert resolved is not None and resolved.id == actor

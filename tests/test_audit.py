@@ -17,13 +17,14 @@ from typer.testing import CliRunner
 
 from ceasefire import audit
 from ceasefire.cli import app
+from ceasefire.errors import InputError
 from ceasefire.keys import INSTALLATION, Signer, read_key
-from ceasefire.store import Base, DocumentRow, Store
+from ceasefire.store import Base, DocumentRow, SigningKeyRow, Store, now
 from ceasefire.users import unlock
 from synthetic import records, write_jsonl
 
 runner = CliRunner()
-FLIPPED_TABLES = ("documents", "claims", "incidents", "verdicts", "audit_events")
+FLIPPED_TABLES = ("documents", "claims", "incidents", "verdicts", "acceptances", "audit_events")
 
 
 def invoke(db: Path, *args: str, **env: str):
@@ -32,12 +33,17 @@ def invoke(db: Path, *args: str, **env: str):
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
-    """A small real store (init, a user, an ingest), backed up once into a single file."""
+    """A small real store (init, users, a party's signed acceptance, an ingest), backed up once
+    into a single file."""
     root = tmp_path_factory.mktemp("audit")
     db = root / "s.db"
     assert invoke(db, "init").exit_code == 0
     added = invoke(db, "user", "add", "mona", "--role", "monitor", "--password", "a long secret")
     assert added.exit_code == 0, added.output
+    secret = {"CEASEFIRE_PASSWORD": "a long secret"}
+    assert invoke(db, "user", "add", "gov", "--role", "party:government", **secret).exit_code == 0
+    accepted = invoke(db, "agreement", "accept", "--user", "gov", **secret)
+    assert accepted.exit_code == 0, accepted.output
     corpus = write_jsonl(root / "c.jsonl", records(12, seed=7))
     result = invoke(db, "ingest", str(corpus))
     assert result.exit_code == 0, result.output
@@ -78,7 +84,8 @@ def test_every_write_is_one_signed_event_and_the_store_verifies(pristine, tmp_pa
     actions = [e.action for e in events]
     for expected in ("registry.places", "agreement.load", "user.add", "run.start", "ingest"):
         assert expected in actions
-    assert {e.actor for e in events} == {INSTALLATION}
+    assert {e.actor for e in events} == {INSTALLATION, "gov"}
+    assert [e.action for e in events if e.actor == "gov"] == ["agreement.accept"]
     assert store.head() == events[-1].hash
     result = audit.verify(store)
     assert result.ok, result.problems
@@ -316,3 +323,127 @@ def test_a_consistent_rewrite_with_another_key_fails_only_on_the_key_file_and_pi
     assert problems[0].startswith("event 1: signed with installation key ")
     assert "not with this installation's key file" in problems[0]
     assert problems[-1] == f"pinned head {published} is not an event of this log"
+
+
+# --- rotating the installation key ----------------------------------------------------------
+
+
+def test_a_rotated_key_takes_over_and_the_log_verifies_across_rotations(pristine, tmp_path):
+    db = fresh_copy(pristine, tmp_path)
+    key_file = Path(f"{db}.key")
+    shutil.copyfile(pristine.with_name("s.db.key"), key_file)
+    first = read_key(key_file)
+    rotated = invoke(db, "key", "rotate")
+    assert rotated.exit_code == 0, rotated.output
+    second = read_key(key_file)
+    assert Signer(INSTALLATION, second).key_id != Signer(INSTALLATION, first).key_id
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob("*.new"))
+    added = invoke(db, "user", "add", "nina", "--role", "monitor", "--password", "long secret!")
+    assert added.exit_code == 0, added.output
+    assert invoke(db, "key", "rotate").exit_code == 0
+    assert invoke(db, "gazetteer", "import", str(places_csv(tmp_path))).exit_code == 0
+    events = list(Store.open(str(db)).events())
+    rotations = [e for e in events if e.action == "key.rotate"]
+    assert [e.key_id for e in rotations] == [
+        Signer(INSTALLATION, first).key_id,
+        Signer(INSTALLATION, second).key_id,
+    ]
+    assert events[-1].key_id == Signer(INSTALLATION, read_key(key_file)).key_id
+    check = invoke(db, "log", "verify")
+    assert check.exit_code == 0 and check.output.startswith("ok: "), check.output
+
+
+def places_csv(folder: Path) -> Path:
+    target = folder / "places.csv"
+    target.write_text("name,lat,lon,admin1\nTel Nowhere,35.1,37.2,Hama\n", encoding="utf-8")
+    return target
+
+
+def test_a_retired_key_signs_nothing_more(pristine, tmp_path):
+    db = fresh_copy(pristine, tmp_path)
+    key_file = Path(f"{db}.key")
+    shutil.copyfile(pristine.with_name("s.db.key"), key_file)
+    old = Signer(INSTALLATION, read_key(key_file))
+    store = Store.open(str(db))
+    _, new = store.rotate_key()
+    with store.session("registry.note", subject="stolen key", signer=old) as s:
+        s.get(DocumentRow, store.documents()[0].id).reliability = "A"
+    rotation = next(e.seq for e in store.events(action="key.rotate"))
+    [last] = store.events(last=1)
+    assert audit.verify(store).problems == [
+        f"event {last.seq}: signed with installation key {old.key_id:.16}, "
+        f"retired by event {rotation}"
+    ]
+    shutil.copyfile(pristine.with_name("s.db.key"), key_file)  # the old key file comes back
+    stale = invoke(db, "gazetteer", "import", str(places_csv(tmp_path)))
+    assert stale.exit_code == 1
+    assert f"key {old.key_id:.16} was retired by a key rotation" in stale.output
+    assert audit.verify(Store.open(str(db))).problems[-1] == (
+        f"this installation's key file ({old.key_id:.16}) is not the installation key in force "
+        f"({new:.16}), retired by event {rotation}"
+    )
+
+
+def test_a_rotation_the_new_key_did_not_sign_is_refused(pristine, tmp_path):
+    db = fresh_copy(pristine, tmp_path)
+    store = Store.open(str(db), key=pristine.with_name("s.db.key"))
+    old = store.signer()
+    taker = Signer(INSTALLATION, Ed25519PrivateKey.generate())
+    details = {
+        "old": old.key_id,
+        "new": taker.key_id,
+        "new_signature": old.sign(audit.rotation_statement(old.key_id, taker.key_id)).hex(),
+    }
+    with store.session("key.rotate", subject="takeover", details=details, signer=old) as s:
+        s.add(
+            SigningKeyRow(
+                id=taker.key_id, owner=INSTALLATION, public_key=taker.public_key, created_at=now()
+            )
+        )
+    [event] = store.events(last=1)
+    assert audit.verify(store).problems[0] == (
+        f"event {event.seq}: the new key did not sign the rotation"
+    )
+
+
+def test_a_rotation_that_lost_a_race_registers_nothing_and_leaves_no_key(pristine, tmp_path):
+    db = fresh_copy(pristine, tmp_path)
+    key_file = Path(f"{db}.key")
+    shutil.copyfile(pristine.with_name("s.db.key"), key_file)
+    slow, fast = Store.open(str(db)), Store.open(str(db))
+    slow.signer()  # read the key file before the other rotation replaces it
+    fast.rotate_key()
+    with pytest.raises(InputError, match="rotated meanwhile"):
+        slow.rotate_key()
+    assert not list(tmp_path.glob("*.new"))
+    assert len(list(fast.events(action="key.rotate"))) == 1
+    with slow.session("registry.note", subject="after the rotation") as s:
+        s.get(DocumentRow, slow.documents()[0].id).reliability = "C"
+    [last] = slow.events(last=1)
+    assert last.key_id == fast.signer().key_id  # the retired key, read before, signed nothing
+    assert audit.verify(fast).ok
+
+
+def test_a_rotation_interrupted_after_its_commit_is_finished_by_the_next_writer(
+    pristine, tmp_path, monkeypatch
+):
+    db = fresh_copy(pristine, tmp_path)
+    key_file = Path(f"{db}.key")
+    shutil.copyfile(pristine.with_name("s.db.key"), key_file)
+    store = Store.open(str(db))
+
+    def crash(*_args: object) -> None:
+        raise OSError("power lost")
+
+    with monkeypatch.context() as m:
+        m.setattr("ceasefire.store.os.replace", crash)
+        with pytest.raises(OSError, match="power lost"):
+            store.rotate_key()
+    [rotation] = store.events(action="key.rotate")
+    new = json.loads(rotation.details)["new"]
+    assert [p.name for p in tmp_path.glob("*.new")] == [f"{key_file.name}.{new[:16]}.new"]
+    assert invoke(db, "gazetteer", "import", str(places_csv(tmp_path))).exit_code == 0
+    assert not list(tmp_path.glob("*.new"))
+    assert Signer(INSTALLATION, read_key(key_file)).key_id == new
+    assert audit.verify(Store.open(str(db))).ok

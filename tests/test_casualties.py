@@ -29,11 +29,18 @@ from ceasefire.casualties import count_casualties, parse_casualties
             "Four fighters were killed near the town, amid reports that dozens of soldiers died.",
             (4, 4),
         ),
+        # a headline run into its story over a dated byline: the story's own count stands
         (
             "Mortar fire kills 3 children AFP Thursday 27 Oct 2016 At least three children were "
             "killed and 9 injured in the attack.",
-            (3, 3),
+            (3, None),
         ),
+        (
+            "Shelling kills 20 soldiers AFP Sunday 18 Sep 2016 More than 25 soldiers were "
+            "killed in the shelling of the base.",
+            (25, None),
+        ),
+        ("Mon Jul 18 2016 21 Civilians Killed in Coalition Attacks in Northern Syria.", (21, 21)),
         (
             "At least 29 rebels were killed in a bid to break the siege, which threatens "
             "300000 civilians.",
@@ -134,3 +141,62 @@ def test_some_of_the_wounded_is_no_count(nlp: Language) -> None:
 )
 def test_counts_told_only_in_words_are_vague(nlp: Language, text: str, vague: bool) -> None:
     assert count_casualties(nlp(text)).vague is vague
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an estimate is the count as reported, its high end open
+        ("Airstrikes killed about 35 people in the town.", (35, None)),
+        ("Nearly 20 fighters died in the clashes on the hill.", (20, None)),
+        # the whole a part is "among"
+        ("Eight children were among at least 40 people killed in the village.", (40, None)),
+        # a headline's count told again in the story, of people it names more closely
+        (
+            "Regime bombing kills 16 in the old city Government air strikes killed at least 16 "
+            "civilians on Wednesday.",
+            (16, 16),
+        ),
+        (
+            "More than 30 rebels killed in suicide blast The group claimed a bombing that killed "
+            "more than 30 rebel fighters near the border.",
+            (30, None),
+        ),
+        ("Clashes between troops and rebels led to the killing of 1 rebel.", (1, 1)),
+        ("Militants killed and crucified five civilians in two villages.", (5, 5)),
+        ("Brigadier General Fadi Haddad was killed in the fighting near the airbase.", (1, 1)),
+    ],
+)
+def test_estimates_wholes_restatements_and_named_dead(nlp: Language, text: str, expected) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_an_also_of_another_clause_adds_nothing(nlp: Language) -> None:
+    text = "The ambush was also reported by state TV, which said that 10 soldiers had been killed."
+    assert not count_casualties(nlp(text)[:]).additive
+    assert count_casualties(nlp("In addition, 14 civilians were killed in the raids.")[:]).additive
+
+
+def test_a_count_said_to_add_is_no_restatement(nlp: Language) -> None:
+    text = "Two soldiers were killed, and 3 civilians were also killed, while artillery killed 3."
+    assert parse_casualties(nlp(text)[:]) == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10 fatalities were split between Kafr Nabl and Hass.", (5, 5)),
+        ("An unknown toll, coded as 12, was divided among 3 locations.", (4, 4)),
+        # a toll that does not divide evenly cannot be apportioned: it stands as told
+        ("An unknown toll, coded as 10, was divided among 3 locations.", (10, 10)),
+        ("The rebels split into two groups after 4 fighters were killed.", (4, 4)),
+    ],
+)
+def test_a_toll_split_among_events_leaves_each_its_part(
+    nlp: Language, text: str, expected: tuple
+) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_a_split_told_apart_from_its_toll_is_kept_for_it(nlp: Language) -> None:
+    assert count_casualties(nlp("The fatalities were split across 2 events.")[:]).share == 2

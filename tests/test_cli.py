@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ceasefire import users
 from ceasefire.cli import app
+from ceasefire.model import ReviewStatus
+from ceasefire.pipeline import Knowledge
+from ceasefire.review import set_status
 from ceasefire.store import ClaimRow, DocumentRow, IncidentRow, Store
 
 runner = CliRunner()
@@ -199,3 +203,37 @@ def test_a_mission_gazetteer_resolves_places_the_bundled_one_lacks(tmp_path):
     [incident] = json.loads(out.read_text())["incidents"]
     assert incident["place"]["name"] == "Khirbet Zeitouna Gharbiya"
     assert incident["place"]["admin1"] == "Hama"
+
+
+def test_public_export_holds_verified_incidents_and_protects_sensitive_sources(tmp_path):
+    feed = tmp_path / "observer.jsonl"
+    observer = {**FEED[0], "id": "obs-7", "outlet": "Field Team Daraa-2", "sensitive": True}
+    feed.write_text(json.dumps(observer) + "\n" + json.dumps(FEED[1]) + "\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert invoke(db, "init").exit_code == 0
+    assert invoke(db, "ingest", str(feed)).exit_code == 0
+    out = tmp_path / "public.json"
+    assert invoke(db, "export", "--public", "--output", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["incidents"] == []
+
+    store = Store.open(str(db))
+    try:
+        knowledge = Knowledge.from_store(store)
+        monitor = users.add_user(store, "amira", "monitor", "correct horse battery")
+        for incident in store.incidents():
+            set_status(store, knowledge, incident.id, ReviewStatus.VERIFIED, monitor)
+    finally:
+        store.close()
+    assert invoke(db, "export", "--public", "--output", str(out)).exit_code == 0
+    public = {i["type"]: i for i in json.loads(out.read_text())["incidents"]}
+    assert invoke(db, "export", "--output", str(out)).exit_code == 0
+    staff = {i["type"]: i for i in json.loads(out.read_text())["incidents"]}
+    assert set(public) == set(staff)
+    shelled, staff_shelled = public["shelling"], staff["shelling"]
+    assert staff_shelled["sources"][0]["outlet"] == "Field Team Daraa-2"
+    assert staff_shelled["place"]["name"] == "Nawa"
+    assert shelled["sources"][0]["outlet"] is None
+    assert shelled["sources"][0]["external_id"] is None
+    assert shelled["place"]["name"] != "Nawa" and shelled["place"]["admin1"] == "Dar'a"
+    (open_source,) = [i for kind, i in public.items() if kind != "shelling"]
+    assert open_source["sources"][0]["outlet"] == "Second Wire"

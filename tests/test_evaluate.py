@@ -12,6 +12,7 @@ from ceasefire.evaluate import (
     main_claim,
     score_document,
     score_incidents,
+    toll_claim,
 )
 from ceasefire.model import (
     ActorMention,
@@ -138,19 +139,32 @@ def claim(
     )
 
 
-def test_the_main_claim_is_the_lead_event_that_counts_its_dead():
-    first, lead, background, planned = (
+def test_the_main_claim_is_the_lead_event_and_the_toll_its_first_count():
+    first, aside, background, planned = (
         claim(start=0),
         claim(killed=5, start=50),
         claim(killed=300000, start=900),  # the war's toll, told as background
         claim(killed=90, start=10, factuality=Factuality.PLANNED),
     )
-    assert main_claim([background, first, lead, planned]) is lead
-    assert main_claim([first, claim(start=9)]) is first
+    assert main_claim([background, aside, planned, first]) is first
+    assert toll_claim([background, first, aside, planned]) is aside
     none_died = claim(killed=0, start=20)
-    assert main_claim([first, none_died]) is none_died
-    assert main_claim([none_died, claim(killed=2, start=40)]).fatalities_min == 2
-    assert main_claim([planned]) is None
+    assert toll_claim([first, none_died]) is none_died
+    assert toll_claim([none_died, claim(killed=2, start=40)]).fatalities_min == 2
+    assert toll_claim([first, claim(start=9)]) is first
+    assert main_claim([planned]) is None and toll_claim([planned]) is None
+
+
+def test_a_note_is_scored_on_its_lead_with_the_toll_told_later(sides):
+    """A battle in Dar'a told first, then an airstrike in Idleb that killed civilians: the
+    place is the battle's, the dead are those the note counts."""
+    battle, aside = claim(start=0), claim(killed=3, start=80)
+    aside.place = PlaceMention(
+        "p", "Kafr Nabl", "Kafr Nabl", 35.61, 36.56, "Idleb", "SY", Precision.TOWN
+    )
+    gold = {"admin1": "Daraa", "lat": 32.89, "lon": 36.04, "fatalities": 3}
+    assert score_document(gold, [aside, battle], None, sides, DocumentScores()) == []
+    assert score_document({"admin1": "Idlib"}, [aside, battle], None, sides, DocumentScores())
 
 
 def test_a_guarantor_counts_for_the_party_it_answers_for(sides):
@@ -196,3 +210,17 @@ def test_each_document_metric_is_scored_only_where_gold_has_it(sides):
         "perpetrator side",
         "death toll within 10%",
     ]
+
+
+def test_gold_without_rural_damascus_counts_it_as_damascus(sides):
+    """A gold vocabulary older than the split of Rif Dimashq from Damascus (FA-KES has only
+    "damascus") is scored with the merge the scorer derives; without it the two differ."""
+    douma = claim()
+    douma.place = PlaceMention(
+        "p", "Douma", "Douma", 33.57, 36.40, "Rural Damascus", "SY", Precision.TOWN
+    )
+    gold = {"admin1": "damascus"}
+    assert score_document(gold, [douma], None, sides, DocumentScores()) == ["admin1 accuracy"]
+    merged = {"Rural Damascus": "Damascus"}
+    assert score_document(gold, [douma], None, sides, DocumentScores(), merged) == []
+    assert score_document({"admin1": "Idlib"}, [douma], None, sides, DocumentScores(), merged)

@@ -2,6 +2,10 @@
 
 from datetime import date
 
+import pytest
+
+from ceasefire.actors import load_actors
+from ceasefire.agreement import Sides, load_agreement
 from ceasefire.fuse import becomes_incident, build_incident, fuse, same_event
 from ceasefire.model import (
     ActorMention,
@@ -217,3 +221,29 @@ def test_a_report_naming_the_sides_the_other_way_round_keeps_allies_together():
     incident = build_incident([first, second], SOURCES)
     assert [m.actor for m in incident.perpetrators] == ["syrian-government-forces"]
     assert [m.actor for m in incident.targets] == ["opposition", "ahrar-al-sham"]
+
+
+@pytest.fixture(scope="module")
+def sides() -> Sides:
+    actors = load_actors()
+    return Sides(load_agreement(None, actors), actors)
+
+
+def test_reports_that_disagree_on_an_excluded_group_taking_part_stay_apart(sides):
+    """One report has the army fight rebels and Jabhat Fateh al-Sham, another the army fight
+    rebels: fused, the second would become fighting alongside an excluded group."""
+    rebels = ActorMention("opposition", "rebels")
+    jfs = ActorMention("jabhat-fateh-al-sham", "Fateh al-Sham")
+    battle = {"type_": EventType.CLASH, "perps": (REGIME,)}
+    with_jfs = build_incident([claim("a", targets=(rebels, jfs), cid=1, **battle)], SOURCES)
+    without = claim("b", targets=(rebels,), **battle)
+    assert same_event(without, with_jfs)
+    assert not same_event(without, with_jfs, sides=sides)
+    assert same_event(without, with_jfs, same_document=True, sides=sides)
+    one_side = claim("b", **battle)  # names the army only: the other side stays open
+    assert same_event(one_side, with_jfs, sides=sides)
+    incidents = []
+    fuse([claim("b", targets=(rebels,), cid=2, **battle)], incidents, {}, SOURCES, sides=sides)
+    later = claim("a", targets=(rebels, jfs), cid=3, **battle)
+    fuse([later], incidents, {}, SOURCES, sides=sides)
+    assert len(incidents) == 2

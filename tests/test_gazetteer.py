@@ -12,6 +12,7 @@ from ceasefire.gazetteer import (
     Gazetteer,
     canonical_admin1,
     geonames_snapshot,
+    is_generic,
     load_gazetteer,
     read_places,
     variant_key,
@@ -134,6 +135,12 @@ def test_a_qualified_town_keeps_its_identity(gazetteer: Gazetteer) -> None:
         ("Kfar Zeita", "Kafr Zayta"),
         ("Ein Elfijeh", "Ain al-Fijeh"),
         ("Dar'a", "Daraa"),
+        ("Rawda", "Rouda"),  # the diphthong before a consonant
+        ("al-Hawl", "al-Hol"),
+        ("Marj al-Ghab", "Marj al-Gab"),  # ghayn
+        ("Big Hamra", "Hamra al-Kabira"),  # a size in English before, in Arabic after
+        ("Little Hamra", "Hamra Sghira"),
+        ("Upper Qasr", "Qasr Fouqani"),
     ],
 )
 def test_variants_share_a_key(a: str, b: str) -> None:
@@ -141,7 +148,14 @@ def test_variants_share_a_key(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [("Kafr Zayt", "Kafr Zayta"), ("Hama", "Homs"), ("Basir", "Basira")]
+    ("a", "b"),
+    [
+        ("Kafr Zayt", "Kafr Zayta"),
+        ("Hama", "Homs"),
+        ("Basir", "Basira"),
+        ("Hawa", "Huwa"),
+        ("Big Hamra", "Little Hamra"),
+    ],
 )
 def test_different_names_keep_different_keys(a: str, b: str) -> None:
     assert variant_key(a) != variant_key(b)
@@ -153,6 +167,38 @@ def test_near_misses_resolve_but_nonsense_does_not(gazetteer: Gazetteer) -> None
     assert gazetteer.lookup("Xyzzyville") is None
     # "At Tall" reduces to the word for "hill"; a bare "Tell" must not find it
     assert gazetteer.lookup("Tell") is None
+    assert is_generic("Kfar") and is_generic("Tell") and not is_generic("Kafr Nabl")
+
+
+def test_long_names_match_on_a_looser_ratio() -> None:
+    village = Place("v", "Tall Sharbanukiya", 36.0, 37.0, "village", Precision.TOWN, "Aleppo")
+    gazetteer = Gazetteer([village])
+    # six consonants in order, vowels all different: below the ratio short names need
+    assert [p.id for p in gazetteer.candidates("Tal Shirbanikiyeh")] == ["v"]
+    assert gazetteer.candidates("Tal Shirbanikiyeh", fuzzy=False) == []
+    short = Gazetteer([Place("s", "Marbak", 36.0, 37.0, "village", Precision.TOWN, "Aleppo")])
+    assert short.candidates("Mirbuk") == []
+
+
+def test_a_name_sounding_like_a_place_of_the_governorate_named() -> None:
+    def village(ident: str, name: str, admin1: str) -> Place:
+        return Place(ident, name, 35.0, 37.0, "village", Precision.TOWN, admin1)
+
+    gazetteer = Gazetteer(
+        [
+            village("hama", "Mazrafa", "Hama"),
+            village("aleppo", "Mazrufa", "Aleppo"),
+            village("other", "Muzayrifat", "Hama"),
+        ]
+    )
+    assert gazetteer.lookup("Mayzrufa") is None  # no spelling rule or fuzzy match reaches it
+    assert [p.id for p in gazetteer.sounding_like("Mayzrufa", ["Hama"])] == ["hama"]
+    assert [p.id for p in gazetteer.sounding_like("Mayzrufa", ["Aleppo"])] == ["aleppo"]
+    assert gazetteer.sounding_like("Mayzrufa", ["Idlib"]) == []
+    assert [p.id for p in gazetteer.sounding_like("Mizarfat", ["Hama"])] == ["other"]
+    assert gazetteer.sounding_like("Miza", ["Hama"]) == []  # too few consonants to tell
+    gazetteer.add(village("hama", "Tall Qarah", "Hama"))  # renamed: the old sound is gone
+    assert gazetteer.sounding_like("Mayzrufa", ["Hama"]) == []
 
 
 def test_governorate_hint_picks_between_homonyms(gazetteer: Gazetteer) -> None:
@@ -345,7 +391,8 @@ def test_import_csv_fills_admin1_and_wins_collisions(tmp_path: Path) -> None:
         gazetteer.add(place)
     assert gazetteer.lookup("Kfar Nabl") == kafr_nabl
     assert bundled is not None and bundled.id in gazetteer  # still there, but second
-    assert [p.id for p in gazetteer.candidates("Kafranbel")] == [bundled.id]
+    # a name only the bundled town has finds the mission's place beside it first: its twin
+    assert [p.id for p in gazetteer.candidates("Kafranbel")] == [kafr_nabl.id, bundled.id]
 
 
 def test_import_csv_outside_syria_gets_no_governorate(tmp_path: Path) -> None:
@@ -508,6 +555,18 @@ def test_an_imported_namesake_beside_a_bundled_town_comes_first() -> None:
     near = _imported("Ein Issa", town.lat + 0.01, town.lon, "Ar-Raqqa")
     gazetteer = Gazetteer([*bundled, far, near])
     assert [p.id for p in gazetteer.candidates("Ein Issa")[:2]] == [near.id, far.id]
+
+
+def test_a_mission_place_answers_to_the_names_of_the_bundled_town_beside_it() -> None:
+    bundled = load_gazetteer()
+    town = bundled.lookup("Tabqa")
+    assert town is not None and "Madinat al-Thawra" in town.aliases
+    twin = _imported("Al Tabqa", town.lat + 0.02, town.lon, "Ar-Raqqa")
+    namesake = _imported("Madinat al-Thawra", 36.9, 41.9, "Al-Hasakeh")  # a village far away
+    far = _imported("Tabqa", town.lat + 0.5, town.lon, "Ar-Raqqa")  # no twin: 55 km off
+    gazetteer = Gazetteer([*bundled, twin, namesake, far])
+    assert [p.id for p in gazetteer.candidates("Madinat al-Thawra")[:2]] == [twin.id, namesake.id]
+    assert far.id not in [p.id for p in gazetteer.candidates("Madinat al-Thawra")]
 
 
 def test_fuzzy_matching_can_be_left_out(gazetteer: Gazetteer) -> None:

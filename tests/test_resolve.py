@@ -12,6 +12,7 @@ from ceasefire.actors import ActorRegistry
 from ceasefire.extract import Extractor
 from ceasefire.gazetteer import Gazetteer, load_gazetteer
 from ceasefire.model import DatePrecision, Document, Place, Precision
+from ceasefire.nlp import build_nlp
 from ceasefire.resolve import (
     Antecedents,
     DateRange,
@@ -191,6 +192,104 @@ def test_a_claim_placed_in_a_region_takes_the_governorate_the_report_is_about(
     document = Document(id="d", raw=text.encode(), text=text, published_at=D(2017, 3, 6))
     claims = bundled_extractor.extract(document)
     assert claims and all(c.place and c.place.admin1 == "Al-Hasakeh" for c in claims)
+
+
+def test_a_headline_naming_no_place_takes_the_governorate_the_report_is_about(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "Air strikes kill nine civilians\n"
+        "Warplanes struck a market in Saraqib in Idlib province on Monday, killing nine "
+        "civilians, a monitoring group said."
+    )
+    document = Document(id="d", raw=text.encode(), text=text, published_at=D(2017, 3, 6))
+    claims = sorted(bundled_extractor.extract(document), key=lambda c: c.spans[0].start)
+    assert claims[0].spans[0].text.startswith("Air strikes")
+    headline = claims[0].place
+    assert headline is not None and headline.admin1 == "Idleb"
+    assert headline.precision == Precision.GOVERNORATE  # inferred, not named
+
+
+@pytest.fixture(scope="module")
+def mission_extractor(small_actors: ActorRegistry) -> Extractor:
+    """The bundled places and a mission's own: a village the bundle lacks, one whose name is
+    only the word for "village", and one whose name joins two others'."""
+    gazetteer = Gazetteer(
+        [
+            *load_gazetteer(),
+            _town("mazrafa", "Mazrafa", 35.2, 36.8, "Hama"),
+            _town("kafr", "Kafr", 32.7, 36.6, "As-Sweida"),
+            _town("zahra", "Zahra", 34.7, 36.7, "Homs"),
+            _town("jadida", "Jadida", 35.1, 36.7, "Hama"),
+            _town("zahra-jdida", "Zahra Jdida", 36.2, 37.1, "Aleppo"),
+        ]
+    )
+    return Extractor(small_actors, gazetteer, build_nlp(small_actors, gazetteer))
+
+
+def _places(extractor: Extractor, text: str) -> list[str]:
+    sentence = next(iter(extractor.nlp(text).sents))
+    return [m.place for m in extractor._places(sentence, (0, 0), None)]
+
+
+def test_an_unknown_spelling_sounds_out_a_village_of_the_governorate_named(
+    mission_extractor: Extractor,
+) -> None:
+    assert "mazrafa" in _places(mission_extractor, "Fighting broke out in Mayzrufa in Hama.")
+    assert "mazrafa" in _places(
+        mission_extractor, "Rebels took Mayzrufa village in the countryside of Hama on Monday."
+    )
+    # without the governorate the consonants alone are too weak a clue
+    assert "mazrafa" not in _places(mission_extractor, "Fighting broke out in Mayzrufa today.")
+
+
+def test_a_generic_word_does_not_stand_for_the_name_it_begins(
+    mission_extractor: Extractor,
+) -> None:
+    found = _places(mission_extractor, "Clashes erupted on the outskirts of Kafr Nabol on Monday.")
+    assert "kafr" not in found
+    assert [mission_extractor.gazetteer.get(p).name for p in found] == ["Kafr Nabl"]
+    assert _places(mission_extractor, "Shells fell on Kafr on Monday.") == ["kafr"]
+
+
+def test_a_name_the_recogniser_split_is_looked_up_whole(mission_extractor: Extractor) -> None:
+    found = _places(mission_extractor, "Clashes broke out in Zahra Jadida on Monday.")
+    assert found == ["zahra-jdida"]  # one name in another spelling, not two villages
+    found = _places(mission_extractor, "Clashes broke out in Zahra and Jadida on Monday.")
+    assert found == ["zahra", "jadida"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rebels shelled the outskirts of Kafr Nabol on Monday.",
+        "Gunmen attacked the village of Kafr Nabol on Monday.",
+    ],
+)
+def test_a_name_the_recogniser_calls_a_person_is_a_place_after_a_place_noun(
+    bundled_extractor: Extractor, text: str
+) -> None:
+    sentence = next(iter(bundled_extractor.nlp(text).sents))
+    assert [m.name for m in bundled_extractor._places(sentence, (0, 0), None)] == ["Kafr Nabl"]
+    assert not bundled_extractor._places(
+        next(iter(bundled_extractor.nlp("The son of Kafr Nabol spoke on Monday.").sents)),
+        (0, 0),
+        None,
+    )
+
+
+def test_a_road_stands_for_its_towns_only_when_nothing_else_is_named(
+    bundled_extractor: Extractor,
+) -> None:
+    sentence = next(
+        iter(bundled_extractor.nlp("Gunmen ambushed a convoy on the Hama-Salamiyah road.").sents)
+    )
+    found = bundled_extractor._places(sentence, (0, 0), None)
+    assert found and found[0].admin1 == "Hama"
+    assert all(m.precision != Precision.TOWN for m in found)  # beside the town, not in it
+    text = "Gunmen ambushed a convoy in Taybat al-Imam on the Hama-Salamiyah road."
+    sentence = next(iter(bundled_extractor.nlp(text).sents))
+    assert [m.name for m in bundled_extractor._places(sentence, (0, 0), None)] == ["Taybat al-Imam"]
 
 
 def test_antecedents_resolve_to_the_latest_compatible_actor(

@@ -26,6 +26,7 @@ ROLES = {
     "gov-rep": "party:government",
     "opp-rep": "party:opposition",
 }
+STAFF = ("admin", "monitor", "guarantor")
 _TEMPLATE: dict[str, Path] = {}
 
 
@@ -97,6 +98,7 @@ def test_openapi_describes_every_endpoint(world):
         "/api/incidents/{incident_id}",
         "/api/incidents/{incident_id}/review",
         "/api/incidents/{incident_id}/responses",
+        "/api/documents",
         "/api/export",
         "/api/report",
         "/api/map",
@@ -260,3 +262,18 @@ def test_the_base_map_is_the_governorates_as_polygons(world):
     assert {f["geometry"]["type"] for f in shapes["features"]} <= {"Polygon", "MultiPolygon"}
     names = {f["properties"]["name"] for f in shapes["features"]}
     assert {"Aleppo", "Damascus", "Idleb"} <= names
+
+
+@pytest.mark.parametrize("who", [None, *ROLES])
+def test_what_a_list_shows_is_what_can_be_opened_one_by_one(world, who):
+    store = world[0]
+    listed = set(all_ids(world, who))
+    every = store.incidents(include_merged=True)
+    opened = {
+        str(i.id) for i in every if get(world, f"/api/incidents/{i.id}", who).status_code == 200
+    }
+    assert opened == listed | {
+        str(i.id) for i in every if i.review_status.value == "merged" and who in STAFF
+    }
+    on_map = {f["id"] for f in get(world, "/api/map", who).json()["features"]}
+    assert on_map <= listed

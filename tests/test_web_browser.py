@@ -108,10 +108,15 @@ def located(incidents) -> list:
     return [i for i in incidents if i.place and i.place.lat is not None]
 
 
+def on_dashboard(store: Store, **filters) -> list:
+    """What the dashboard shows by default: incidents inside the agreement's territory."""
+    return located(store.incidents(hide_reason="outside_territory", **filters))
+
+
 def test_a_monitor_maps_opens_verifies_and_filters(served, chromium):
     base, store = served
     page = page_for(chromium, base, "monitor")
-    expected = len(located(store.incidents()))
+    expected = len(on_dashboard(store))
     assert expected > 10 and shown_on_map(page) == expected
     assert page.locator("path.incident-marker").count() == expected
     assert page.locator("path.leaflet-interactive:not(.incident-marker)").count() >= 14
@@ -130,7 +135,7 @@ def test_a_monitor_maps_opens_verifies_and_filters(served, chromium):
     page.select_option("select[name=party]", "government")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**party=government**")
-    ours = located(store.incidents(violator="government"))
+    ours = on_dashboard(store, violator="government")
     assert 0 < shown_on_map(page) == len(ours) < expected
     shot(page, "dashboard-government.png")
     page.context.close()
@@ -153,7 +158,7 @@ def test_a_party_answers_and_the_incident_shows_disputed(served, chromium):
 def test_the_public_sees_only_verified_incidents(served, chromium):
     base, store = served
     page = page_for(chromium, base, None)
-    verified = [i for i in located(store.incidents()) if i.review_status.value == "verified"]
+    verified = [i for i in on_dashboard(store) if i.review_status.value == "verified"]
     assert verified and shown_on_map(page) == len(verified)
     hidden = next(i for i in store.incidents() if i.review_status.value != "verified")
     assert page.goto(f"{base}/incidents/{hidden.id}").status == 404
@@ -163,7 +168,7 @@ def test_the_public_sees_only_verified_incidents(served, chromium):
 
 def test_a_dense_map_gathers_nearby_incidents_into_clusters(tmp_path_factory, chromium):
     store = demo_store(tmp_path_factory)
-    model = next(i for i in store.incidents() if i.place and i.place.lat is not None)
+    model = on_dashboard(store)[0]
     assert model.place is not None and model.place.lat is not None and model.place.lon is not None
     with store.session("test.dense", subject="300 incidents around one town") as s:
         for n in range(300):
@@ -173,7 +178,7 @@ def test_a_dense_map_gathers_nearby_incidents_into_clusters(tmp_path_factory, ch
                 lon=model.place.lon + (n // 20) * 0.01,
             )
             store.save_incident(s, replace(model, id=None, claim_ids=[], place=spot))
-    total = len([i for i in store.incidents() if i.place and i.place.lat is not None])
+    total = len(on_dashboard(store))
     with serving(store) as base:
         page = page_for(chromium, base, "monitor")
         assert shown_on_map(page) == total

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire import audit
+from ceasefire import audit, review, users
+from ceasefire.pipeline import Knowledge
 from ceasefire.web import create_app
 from ceasefire.web.pages import segments, timeline
 from test_web_api import PASSWORD, demo_store
@@ -89,8 +90,9 @@ def test_a_wrong_password_or_a_missing_token_does_not_sign_in(browser):
 def test_a_monitor_sees_everything_and_the_evidence_highlighted(browser, store):
     sign_in(browser, "monitor")
     page = browser.get("/")
-    assert f"{len(store.incidents())} incidents" in page.text and "monitor (monitor)" in page.text
-    bars = timeline(store.incidents(), ["government", "opposition"])
+    inside = store.incidents(hide_reason="outside_territory")
+    assert f"{len(inside)} incidents" in page.text and "monitor (monitor)" in page.text
+    bars = timeline(inside, ["government", "opposition"])
     assert page.text.count('<rect class="bar') == len(bars) > 0
     incident = store.incidents(verdict="violation")[0]
     detail = browser.get(f"/incidents/{incident.id}").text
@@ -194,3 +196,106 @@ def test_signing_out_ends_the_session(browser):
 def test_the_log_verifies_after_the_pages_wrote(store):
     result = audit.verify(store)
     assert result.ok, result.summary()
+
+
+def test_incidents_outside_the_territory_are_left_out_unless_asked_for(browser, store):
+    monitor = next(u for u in users.users(store) if u.name == "monitor")
+    target = store.incidents(verdict="violation")[-1]
+    assert target.id is not None
+    moved = review.correct(
+        store, Knowledge.from_store(store), target.id, {"place": "curated:kilis"}, monitor
+    )
+    assert moved.verdict is not None and moved.verdict.reason.value == "outside_territory"
+    sign_in(browser, "monitor")
+    row = f'<a href="/incidents/{target.id}">'
+    inside = store.count_incidents(hide_reason="outside_territory")
+    outside = len(store.incidents()) - inside
+    shown = browser.get("/").text
+    assert row not in shown and f"{inside} incidents" in shown
+    assert f"{outside} more outside the agreement's territory" in shown
+    everything = browser.get("/", params={"territory": "all"}).text
+    assert row in everything and f"{len(store.incidents())} incidents" in everything
+    on_map = browser.get("/api/map", params={"territory": "inside"}).json()["features"]
+    assert str(target.id) not in {f["id"] for f in on_map}
+    api = browser.get("/api/incidents", params={"limit": 1000}).json()["incidents"]
+    assert str(target.id) in {r["id"] for r in api}  # the API leaves nothing out unless asked
+
+
+def test_a_person_makes_and_revokes_their_own_api_tokens(browser, store):
+    assert browser.get("/tokens", follow_redirects=False).headers["location"] == "/login"
+    sign_in(browser, "guarantor")
+    token = csrf(browser, "/tokens")
+    made = browser.post("/tokens", data={"label": "field laptop", "csrf": token})
+    assert made.headers["cache-control"] == "no-store"
+    value = re.search(r'<code class="token">(cft_[^<]+)</code>', made.text)
+    assert value and "field laptop" in made.text
+    event = list(store.events())[-1]
+    assert event.action == "token.issue" and event.actor == "guarantor"
+    api = TestClient(browser.app)
+    bearer = {"Authorization": f"Bearer {value.group(1)}"}
+    assert api.get("/api/incidents", headers=bearer).json()["total"] == len(store.incidents())
+    listed = browser.get("/tokens").text
+    assert value.group(1) not in listed  # shown once
+    mine = [int(n) for n in re.findall(r'action="/tokens/(\d+)/revoke"', listed)]
+    assert len(mine) == 1
+    forged = browser.post(f"/tokens/{mine[0]}/revoke", data={"csrf": "x"})
+    assert forged.status_code == 403
+    sign_in(browser, "gov-rep")  # someone else's token cannot be revoked by number
+    other = browser.post(f"/tokens/{mine[0]}/revoke", data={"csrf": csrf(browser, "/tokens")})
+    assert other.status_code == 404
+    assert api.get("/api/incidents", headers=bearer).status_code == 200
+    sign_in(browser, "guarantor")
+    done = browser.post(
+        f"/tokens/{mine[0]}/revoke",
+        data={"csrf": csrf(browser, "/tokens")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert list(store.events())[-1].actor == "guarantor"
+    assert api.get("/api/incidents", headers=bearer).status_code == 401
+    assert "revoked" in browser.get("/tokens").text
+    long = browser.post("/tokens", data={"label": "x" * 101, "csrf": csrf(browser, "/tokens")})
+    assert "at most 100 characters" in long.text
+
+
+def cookie_flags(client: TestClient) -> set[str]:
+    """The attributes of the session cookie the sign-in page sets (for its form token)."""
+    header = client.get("/login").headers["set-cookie"]
+    assert header.startswith("ceasefire_session=")
+    return {part.strip().lower() for part in header.split(";")[1:]}
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_over_https(store):
+    plain = cookie_flags(TestClient(create_app(store)))
+    assert {"httponly", "samesite=strict"} <= plain and "secure" not in plain
+    https = cookie_flags(TestClient(create_app(store), base_url="https://testserver"))
+    assert {"httponly", "samesite=strict", "secure"} <= https
+    forced = cookie_flags(TestClient(create_app(store, secure_cookies=True)))
+    assert "secure" in forced
+
+
+def test_a_monitor_uploads_reports_from_a_page_and_signs_the_run(browser, store):
+    report = (
+        b"date 2017-01-30\noutlet: Hama Courier\n"
+        b"Government artillery shelled Kafr Zita on 29 January.\n"
+    )
+    assert browser.get("/upload", follow_redirects=False).headers["location"] == "/login"
+    sign_in(browser, "guarantor")
+    assert browser.get("/upload").status_code == 403
+    sign_in(browser, "monitor")
+    token = csrf(browser, "/upload")
+    files = [("files", ("kafr-zita.txt", report))]
+    forged = browser.post("/upload", data={"csrf": "x"}, files=files)
+    assert forged.status_code == 403
+    documents = len(store.documents())
+    bad = browser.post(
+        "/upload", data={"csrf": token}, files=[*files, ("files", ("notes.pdf", b"%PDF"))]
+    )
+    assert bad.status_code == 422 and "notes.pdf: unknown file type" in bad.text
+    assert len(store.documents()) == documents
+    done = browser.post("/upload", data={"csrf": token}, files=files)
+    assert done.status_code == 200 and "stored 1 new" in done.text
+    made = re.findall(r'<a href="/incidents/(\d+)">Incident \d+</a> \(new\)', done.text)
+    assert made and len(store.documents()) == documents + 1
+    event = next(e for e in reversed(list(store.events())) if e.action == "ingest")
+    assert event.actor == "monitor" and '"by":"monitor"' in event.details

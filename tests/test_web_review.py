@@ -151,3 +151,94 @@ def test_the_log_verifies_after_every_kind_of_write(world):
     assert "response.file" in actions
     result = audit.verify(store)
     assert result.ok, result.summary()
+
+
+def upload(world, text: str, name: str) -> dict:
+    _, client, tokens = world
+    done = client.post(
+        "/api/documents",
+        files=[("files", (name, text.encode()))],
+        headers=auth(tokens["monitor"]),
+    )
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+FIRST = """date 2017-01-24
+outlet: Ghouta Morning
+Government artillery shelled the town of Douma on 24 January, wounding several residents.
+"""
+SECOND = """date 2017-01-25
+outlet: Rif Dimashq Herald
+Syrian army guns hit Douma on 24 January, local medics said.
+"""
+SHELLED = """date 2017-01-29
+outlet: {outlet}
+{who} shelled the town of Saraqib on 28 January, residents said.
+"""
+
+
+def test_a_monitors_review_survives_new_reports_of_the_same_event(world):
+    store = world[0]
+    (made,) = upload(world, FIRST, "first.txt")["incidents"]
+    assert made["new"]
+    target = int(made["id"])
+    correction = {"type": "airstrike", "targets": ["civilians"]}
+    post(
+        world,
+        f"/api/incidents/{target}/review",
+        "monitor",
+        {"action": "correct", "changes": correction},
+    )
+    post(world, f"/api/incidents/{target}/review", "monitor", {"action": "verify"})
+    judged = detail(world, target).json()
+    later = upload(world, SECOND, "second.txt")
+    assert later["incidents"] == [{"id": str(target), "new": False}]
+    after = detail(world, target).json()
+    assert after["independent_sources"] == 2 and len(after["sources"]) == 2
+    assert after["type"] == "airstrike" and [t["actor"] for t in after["targets"]] == ["civilians"]
+    assert after["review_status"] == "verified" and after["verdict"] == judged["verdict"]
+    assert "airstrike" in after["summary"]
+    assert [h["action"] for h in after["reviews"]] == ["correct", "verify"]
+    assert store.incidents(ids=[target])[0].corrected == ("event_type", "targets")
+
+
+def test_a_merge_survives_new_reports_of_the_same_event(world):
+    store = world[0]
+    ours = SHELLED.format(outlet="Idleb Gazette", who="Government artillery")
+    theirs = SHELLED.format(outlet="North Wire", who="Rebel fighters")
+    (survivor,) = [int(i["id"]) for i in upload(world, ours, "ours.txt")["incidents"]]
+    (gone,) = [int(i["id"]) for i in upload(world, theirs, "theirs.txt")["incidents"]]
+    assert gone != survivor  # the two reports blame different sides: two incidents
+    body = {"action": "merge", "into": survivor, "note": "one exchange of fire"}
+    merged = post(world, f"/api/incidents/{gone}/review", "monitor", body).json()
+    later = SHELLED.format(outlet="Saraqib Voice", who="Government guns")
+    assert upload(world, later, "later.txt")["incidents"] == [{"id": str(survivor), "new": False}]
+    after = detail(world, survivor).json()
+    assert {s["document"] for s in merged["sources"]} < {s["document"] for s in after["sources"]}
+    assert store.incidents(ids=[gone], include_merged=True)[0].review_status is ReviewStatus.MERGED
+
+
+DISPUTED = """date 2017-01-31
+outlet: Hama Dispatch
+Government helicopters dropped barrel bombs on the town of Kafr Zita on 30 January.
+"""
+DISPUTED_LATER = """date 2017-02-01
+outlet: Orontes Wire
+Regime aircraft bombed Kafr Zita in northern Hama on Monday, residents told us.
+"""
+
+
+def test_a_partys_dispute_survives_new_reports_of_the_same_event(world):
+    first = upload(world, DISPUTED, "disputed-1.txt")
+    (made,) = first["incidents"]
+    target = int(made["id"])
+    assert detail(world, target).json()["verdict"]["violator"] == "government"
+    body = {"kind": "deny", "text": "No aircraft of ours flew over Kafr Zita that day."}
+    assert post(world, f"/api/incidents/{target}/responses", "gov-rep", body).status_code == 201
+    later = upload(world, DISPUTED_LATER, "disputed-2.txt")
+    assert later["incidents"] == [{"id": str(target), "new": False}]
+    after = detail(world, target).json()
+    assert after["independent_sources"] == 2
+    assert after["verdict"]["disputed"] is True
+    assert [r["text"] for r in after["responses"]] == [body["text"]]

@@ -30,7 +30,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 def test_the_api_keeps_to_its_schema(api_schema, world, who):
     headers = auth(world[1][who]) if who else {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 9
 
     for operation in operations:
 

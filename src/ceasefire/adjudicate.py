@@ -9,7 +9,7 @@ from the agreement, so amending the agreement file changes the verdicts without 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ceasefire.agreement import (
@@ -81,6 +81,13 @@ def adjudicate(incident: Incident, agreement: Agreement, sides: Sides) -> Verdic
         if verdict is not None:
             return verdict
     return _no_party_act(case)
+
+
+def rejudge(incident: Incident, agreement: Agreement, sides: Sides) -> Verdict:
+    """The verdict afresh after new evidence or a review; a party's dispute stands until a
+    monitor answers it, whatever else changed."""
+    verdict = adjudicate(incident, agreement, sides)
+    return replace(verdict, disputed=bool(incident.verdict and incident.verdict.disputed))
 
 
 def _case(incident: Incident, agreement: Agreement, sides: Sides) -> _Case:

@@ -10,6 +10,10 @@ So the log pins stored *state*, not only itself: `verify` walks the chain, check
 signature, replays the row digests, then recomputes the digest of every stored row and compares
 it with the last one the log recorded. A row edited, added or deleted behind the store's back,
 or an event altered, removed or reordered, is named in one line.
+
+The installation key can be replaced (`Store.rotate_key`): the old key signs the event that
+registers the new one, and the new key signs the hand-over inside it. From then on only the new
+key signs for the installation; an event signed with a retired key is named like any other fault.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64  # the "previous hash" of the first event
 KEYS_TABLE = "signing_keys"
 FORMAT = "ceasefire-log-1"  # hashed into every event, so a later format cannot be confused with it
+ROTATE = "key.rotate"  # the action of the event that hands the installation's signing to a new key
 
 
 def canonical(value: Any) -> bytes:
@@ -136,6 +141,12 @@ def seal(
     return replace(unsigned, hash=own, signature=signer.sign(bytes.fromhex(own)))
 
 
+def rotation_statement(old: str, new: str) -> bytes:
+    """What a new installation key signs when it takes over from `old`: proof that whoever
+    rotated holds the new key, not only the old one."""
+    return canonical(["ceasefire-key-rotation-1", old, new])
+
+
 @dataclass(frozen=True)
 class PublicKey:
     owner: str
@@ -181,11 +192,82 @@ class Verification:
         return f"ok: {self.events} events and {self.rows} rows verified; head {self.head}"
 
 
+@dataclass
+class _Installation:
+    """Which installation key is in force as the log is read: the first event's, then each
+    rotation's new key. Only the key in force signs for the installation."""
+
+    own_key: str | None  # the key file at hand, if any
+    claimed: set[str]  # every key the log says the installation had
+    current: str | None = None
+    retired: dict[str, int] = field(default_factory=dict)  # key -> the event that retired it
+
+    def problem(self, event: Event, position: int, keys: Mapping[str, PublicKey]) -> str | None:
+        if event.actor != INSTALLATION:
+            return (
+                "a key rotation must be made by the installation"
+                if event.action == ROTATE
+                else None
+            )
+        if self.own_key and self.own_key not in self.claimed:
+            return (
+                f"signed with installation key {event.key_id:.16}, not with this installation's "
+                f"key file ({self.own_key:.16})"
+            )
+        if self.current is None:
+            self.current = event.key_id
+        elif event.key_id in self.retired:
+            return (
+                f"signed with installation key {event.key_id:.16}, retired by event "
+                f"{self.retired[event.key_id]}"
+            )
+        elif event.key_id != self.current:
+            return f"signed with installation key {event.key_id:.16}, not the one in force"
+        return self._rotate(event, position, keys) if event.action == ROTATE else None
+
+    def _rotate(self, event: Event, position: int, keys: Mapping[str, PublicKey]) -> str | None:
+        details = json.loads(event.details)
+        old, new = details.get("old"), details.get("new")
+        if old != event.key_id:
+            return "rotates a key other than the one that signs the rotation"
+        key = keys.get(str(new))
+        if key is None or key.owner != INSTALLATION or new in self.retired:
+            return f"rotates to {new!s:.16}, which is not a new installation key"
+        signature = bytes.fromhex(str(details.get("new_signature", "")))
+        if not verify_signature(key.public_key, signature, rotation_statement(old, new)):
+            return "the new key did not sign the rotation"
+        self.retired[old] = position
+        self.current = new
+        return None
+
+    def final_problem(self) -> str | None:
+        if self.own_key and self.own_key in self.claimed and self.own_key != self.current:
+            when = self.retired.get(self.own_key)
+            retired = f", retired by event {when}" if when else ""
+            return (
+                f"this installation's key file ({self.own_key:.16}) is not the installation key "
+                f"in force ({self.current!s:.16}){retired}"
+            )
+        return None
+
+
+def _claimed_keys(store: Store) -> set[str]:
+    """The installation keys the log names: the first event's and every rotation's new key."""
+    claimed = {e.key_id for e in store.events(action="log.start")}
+    for event in store.events(action=ROTATE):
+        try:
+            claimed.add(str(json.loads(event.details).get("new")))
+        except (TypeError, ValueError, AttributeError):
+            continue  # the walk names the event
+    return claimed
+
+
 def verify(store: Store, pinned: Iterable[str] = ()) -> Verification:
     """Check the chain, every signature, and every audited row against the log."""
     result = Verification()
     keys = store.signing_keys()
-    own_key = store.installation_key_id()  # None when the key file is not at hand
+    # the key file at hand (None when it is not), held to the log's keys
+    installation = _Installation(store.installation_key_id(), _claimed_keys(store))
     recorded: dict[str, dict[str, tuple[str | None, int]]] = {}
     hashes: set[str] = set()
     follows = {GENESIS}
@@ -195,7 +277,8 @@ def verify(store: Store, pinned: Iterable[str] = ()) -> Verification:
             changes = _parse(event.changes)
             if position == 1:  # the first event registers the key it is signed with
                 _replay(recorded, changes, position)
-            problem = _chain_problem(event, position, follows, keys, recorded, own_key)
+            problem = _chain_problem(event, position, follows, keys, recorded)
+            problem = problem or installation.problem(event, position, keys)
             if position > 1:
                 _replay(recorded, changes, position)
             follows = {event.hash, event.computed_hash()}
@@ -205,6 +288,8 @@ def verify(store: Store, pinned: Iterable[str] = ()) -> Verification:
             result.problems.append(f"event {position}: {problem}")
         hashes.add(str(event.hash))
         result.head = str(event.hash)
+    if (key_problem := installation.final_problem()) is not None:
+        result.problems.append(key_problem)
     for pin in pinned:
         if pin not in hashes:
             result.problems.append(f"pinned head {pin} is not an event of this log")
@@ -252,7 +337,6 @@ def _chain_problem(
     follows: set[str],
     keys: Mapping[str, PublicKey],
     recorded: dict[str, dict[str, tuple[str | None, int]]],
-    own_key: str | None,
 ) -> str | None:
     if event.seq != position:
         return f"has sequence number {event.seq} (events missing or reordered)"
@@ -262,10 +346,4 @@ def _chain_problem(
         # Every key but the first is registered by an earlier event, signed by a key already
         # trusted: nobody can vouch for a key of their own making.
         return f"signed with key {event.key_id!s:.16}, which no earlier event registered"
-    problem = event_problem(event, keys)
-    if problem is None and own_key and event.actor == INSTALLATION and event.key_id != own_key:
-        problem = (
-            f"signed with installation key {event.key_id:.16}, not with this installation's "
-            f"key file ({own_key:.16})"
-        )
-    return problem
+    return event_problem(event, keys)

@@ -9,7 +9,7 @@ were rebels") do not add to the count they are part of.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -20,6 +20,10 @@ _MONTHS = {m.casefold() for m in (*calendar.month_name, *calendar.month_abbr, "S
 _BARE_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "appos", "conj", "npadvmod", "ROOT"}
 _BARE_PREPS = {"to", "at", "as", "of"}
 _NOMINAL_ARGS = {"nsubj", "nsubjpass", "dobj", "attr", "oprd", "acomp", "agent", "xcomp"}
+_ANYONE = {"people", "person"}  # a count of these restates any other count of the same number
+_WHOLE_AFTER = {"among", "amongst"}  # "two children were among 40 people killed": 40 is whole
+_SHARE_VERBS = {"split", "divide", "distribute", "allocate", "apportion"}
+_SHARE_UNITS = {"event", "location", "place", "incident", "area", "site", "locality"}
 
 
 @dataclass(frozen=True)
@@ -27,13 +31,15 @@ class Casualties:
     """Fatalities found in one sentence; `total` when it restates a whole toll ("the toll rose
     to 20", "fatalities coded as 10"), `additive` when it adds to counts read before it
     ("three civilians were also killed"), `vague` when it rests only on words ("dozens were
-    killed") that stand for a conventional number."""
+    killed") that stand for a conventional number, `share` when it says the toll it tells, or
+    the one told before, is split among several events and this is one of them."""
 
     min: int | None
     max: int | None
     total: bool = False
     additive: bool = False
     vague: bool = False
+    share: int | None = None  # "split between 2 events": how many events share the toll
 
     @property
     def known(self) -> bool:
@@ -48,6 +54,7 @@ class _Count:
     subset: bool
     total: bool
     vague: bool = False
+    additive: bool = False
 
 
 def parse_casualties(span: Span | Doc) -> tuple[int | None, int | None]:
@@ -60,45 +67,108 @@ def count_casualties(span: Span | Doc) -> Casualties:
     lexicon = load_lexicon().casualties
     tokens = list(span)
     counts = [c for c in _counts(tokens, lexicon) if c is not None]
+    counts = _after_dateline(counts, tokens)
     whole = [c for c in counts if not c.subset]
     whole = [c for c in whole if c.total] or whole  # "many were killed, coded as 10"
-    whole = _restated(whole)
+    whole = _restated(whole, lexicon)
     whole = [c for c in whole if not c.vague] or whole  # "4 killed amid reports of dozens dead"
+    share = _share(tokens, lexicon)
     if whole:
         low = sum(c.low or 0 for c in whole) if any(c.low is not None for c in whole) else None
         high = None if any(c.high is None for c in whole) else sum(c.high or 0 for c in whole)
-        additive = any(_is(t, lexicon.additive_words) for t in tokens)
-        return Casualties(
+        found = Casualties(
             low,
             high,
             total=any(c.total for c in whole),
-            additive=additive,
+            additive=any(c.additive for c in whole),
             vague=all(c.vague for c in whole),
         )
+        return shared(found, share) if share else found
     if counts:  # only parts are known: "two children were among the dead"
         return Casualties(max(c.low or 0 for c in counts) or None, None)
     if _no_deaths(tokens, lexicon):
         return Casualties(0, 0)
-    return Casualties(None, None)
+    named = _named_dead(tokens, lexicon)
+    return Casualties(named, named) if named else Casualties(None, None, share=share)
 
 
-def _restated(counts: list[_Count]) -> list[_Count]:
+def shared(found: Casualties, events: int) -> Casualties:
+    """One event's part of a toll split evenly among `events`; a toll that does not divide
+    evenly cannot be apportioned, so it stands as told."""
+    if found.min is None or found.min % events or (found.max is not None and found.max % events):
+        return found
+    high = None if found.max is None else found.max // events
+    return replace(found, min=found.min // events, max=high, share=None)
+
+
+def _share(tokens: list[Token], lexicon: CasualtyLexicon) -> int | None:
+    """ "split between 2 events", "divided among three locations", "split between Hass and
+    Hama": the number of events a toll is shared among."""
+    for i, token in enumerate(tokens):
+        if token.lemma_.lower() not in _SHARE_VERBS:
+            continue
+        for j in range(i + 1, min(i + 5, len(tokens))):
+            word = tokens[j]
+            count = _number(word, lexicon)
+            if count is not None and count > 1:
+                unit = tokens[j + 1] if j + 1 < len(tokens) else None
+                if unit is not None and unit.lemma_.lower() in _SHARE_UNITS:
+                    return count
+            if word.lower_ in ("between", "among") and word.dep_ == "prep":
+                places = [c for c in word.children if c.dep_ == "pobj" and c.ent_type_]
+                if places:
+                    return 1 + sum(1 for c in places[0].conjuncts if c.ent_type_)
+    return None
+
+
+def _after_dateline(counts: list[_Count], tokens: list[Token]) -> list[_Count]:
+    """ "Russia says 62 troops killed AFP Sunday 18 Sep 2016 More than 60 soldiers were
+    killed": a headline run into its story over a dated byline tells the story's count in
+    round figures, so the story's own count stands alone."""
+    years = [
+        t.i
+        for n, t in enumerate(tokens)
+        if t.text.isdigit()
+        and len(t.text) == 4
+        and 1900 <= int(t.text) <= 2100
+        and any(_is_month(m) for m in tokens[max(0, n - 3) : n])
+    ]
+    if not years:
+        return counts
+    after = [c for c in counts if c.token.i > years[-1]]
+    return after if any(not c.subset for c in after) else counts
+
+
+def _restated(counts: list[_Count], lexicon: CasualtyLexicon) -> list[_Count]:
     """A headline run into its lead ("12 civilians dead in raid At least 12 civilians were
     killed"): the same number of the same people told again is one count, not two."""
     kept: list[_Count] = []
     for count in counts:
-        if not any(_same_count(k, count) for k in kept):
+        if not any(_same_count(k, count, lexicon) for k in kept):
             kept.append(count)
     return kept
 
 
-def _same_count(a: _Count, b: _Count) -> bool:
-    return (
-        a.low == b.low
-        and a.token.lemma_.lower() == b.token.lemma_.lower()
-        and not a.token.like_num
-        and not any(t.dep_ == "conj" for t in (a.token, b.token))
-    )
+def _same_count(a: _Count, b: _Count, lexicon: CasualtyLexicon) -> bool:
+    """The same number again, of the same people ("30 rebels ... 30 rebel fighters") or of
+    people one of them does not name ("raid kills 16 ... killed at least 16 civilians", "19
+    dead"), unless the second says it adds to the first or the two are listed in one clause
+    ("3 civilians in Hass and 3 civilians in Hama")."""
+    if a.low != b.low or a.additive or b.additive:
+        return False
+    if "conj" in (a.token.dep_, b.token.dep_) and _clause_root(a.token) == _clause_root(b.token):
+        return False
+    named = [_described(t, lexicon) for t in (a.token, b.token)]
+    return not all(named) or bool(named[0] & named[1])
+
+
+def _described(noun: Token, lexicon: CasualtyLexicon) -> set[str]:
+    """Who a count says the dead were: its noun and the words naming them ("rebel fighters");
+    nothing for a bare number, "people" or "dead"."""
+    if noun.like_num or noun.lemma_.lower() in _ANYONE or _is(noun, lexicon.death_words):
+        return set()
+    modifiers = [c for c in noun.children if c.dep_ in ("compound", "amod")]
+    return {t.lemma_.lower() for t in (noun, *modifiers)}
 
 
 def _clause_root(token: Token) -> Token:
@@ -176,6 +246,8 @@ def _may_count(tokens: list[Token], i: int, value: int) -> bool:
         return False
     if any(0 <= j < len(tokens) and _is_month(tokens[j]) for j in (i - 1, i + 1)):
         return False  # "28 October 2016 13 citizens killed": a dateline the tagger missed
+    if 1900 <= value <= 2100 and any(_is_month(t) for t in tokens[max(0, i - 3) : i]):
+        return False  # "Mon Jul 18 2016 21 civilians killed": the year of a dateline
     if token.ent_type_ == "DATE":  # the recogniser also tags "rose to 70" as a date
         in_phrase = any(
             0 <= j < len(tokens) and tokens[j].ent_type_ == "DATE" for j in (i - 1, i + 1)
@@ -222,6 +294,10 @@ def _classify(
         return None
     before = " ".join(t.lower_ for t in tokens[max(0, start - 4) : start])
     after = " ".join(t.lower_ for t in tokens[end : end + 2])
+    whole = noun.dep_ == "pobj" and noun.head.lower_ in _WHOLE_AFTER
+    if whole:
+        path = path[2:]  # "among at least 40 people": the others are among them, not they
+        before = before.removesuffix(noun.head.lower_).strip()
     subset = any(w in lexicon.subset_words for w in (*path, after)) or any(
         before.endswith(w) for w in lexicon.subset_words
     )
@@ -231,7 +307,7 @@ def _classify(
         high = None
     elif any(before.endswith(w) for w in lexicon.at_most):
         low, high = None, value
-    return _Count(noun, low, high, subset, total, vague)
+    return _Count(noun, low, high, subset, total, vague, _adds(noun, lexicon))
 
 
 def _noun_of(
@@ -274,6 +350,12 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
                 return "harm", path
             if _is(token, lexicon.death_words):
                 return "death", path
+        if token == noun:  # "among 40 people killed in the village"
+            for child in noun.children:
+                if child.dep_ == "acl" and _is(child, lexicon.harm_words):
+                    return "harm", [*path, child.lower_]
+                if child.dep_ == "acl" and _is(child, lexicon.death_words):
+                    return "death", [*path, child.lower_]
         if token.pos_ in ("VERB", "AUX") or token.dep_ == "ROOT":
             for child in token.children:
                 if child.dep_ == "acl" and _is(child, lexicon.death_words):
@@ -289,10 +371,40 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
                     if _is(grandchild, lexicon.death_words):
                         return "death", [*path, child.lower_]  # "were among the dead"
         if token.pos_ == "VERB" and child_dep == "dobj":
+            head = token.head
+            if (
+                token.dep_ == "conj"
+                and _is(head, lexicon.death_words)
+                and not any(c.dep_ == "dobj" for c in head.children)
+            ):
+                return "death", [*path, head.lower_]  # "killed and crucified five civilians"
             return None, path  # "a siege that threatens 300,000 civilians"
         child_dep = token.dep_
         token = token.head if token.head != token else None
     return None, path
+
+
+def _adds(noun: Token, lexicon: CasualtyLexicon) -> bool:
+    """Whether the count's own clause says it comes on top of others ("three civilians were
+    also killed", "another 3 died", "in addition, 14 were killed"); an "also" in another clause
+    ("the ambush was also reported by TV, which said 10 were killed") does not."""
+    root = _clause_root(noun)
+    words = [*noun.lefts, *root.children]
+    words += [g for c in root.children if c.dep_ == "prep" for g in c.children]
+    return any(_is(t, lexicon.additive_words) for t in words)
+
+
+def _named_dead(tokens: list[Token], lexicon: CasualtyLexicon) -> int:
+    """People killed by name, without a number ("General Ali Hassan was killed"): one each."""
+    count = 0
+    for token in tokens:
+        if token.pos_ != "VERB" or not _is(token, lexicon.death_words):
+            continue
+        passive = any(c.dep_ == "auxpass" for c in token.children)
+        for child in token.children:
+            if child.dep_ == ("nsubjpass" if passive else "dobj") and child.ent_type_ == "PERSON":
+                count += 1 + sum(1 for c in child.conjuncts if c.ent_type_ == "PERSON")
+    return count
 
 
 def _clause(token: Token) -> list[Token]:

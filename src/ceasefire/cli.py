@@ -17,13 +17,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from ceasefire import audit, users
+from ceasefire import audit, positions, users
 from ceasefire import export as exports
 from ceasefire.errors import InputError
 from ceasefire.evaluate import run_eval
 from ceasefire.gazetteer import read_places
+from ceasefire.model import ReviewStatus
 from ceasefire.pipeline import Knowledge, Pipeline, RunReport, init_store
 from ceasefire.report import compliance, situation_report
+from ceasefire.review import NotAllowed
 from ceasefire.store import DocumentRow, RunRow, Store, database_url, now
 from ceasefire.web import create_app
 
@@ -56,6 +58,12 @@ user_app = typer.Typer(
     help="People who sign in: roles, passwords, API tokens.", no_args_is_help=True
 )
 app.add_typer(user_app, name="user")
+agreement_app = typer.Typer(
+    help="The agreement's parties and their signed acceptance of it.", no_args_is_help=True
+)
+app.add_typer(agreement_app, name="agreement")
+key_app = typer.Typer(help="The installation's signing key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
 
 out = Console()
 err = Console(stderr=True)
@@ -293,13 +301,23 @@ def export(
     event_type: TypeOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Only what the public may see: verified incidents, sensitive sources protected.",
+        ),
+    ] = False,
 ) -> None:
     """Export incidents as open data (SPEC §6)."""
     if format not in exports.FORMATS:
         fail(f"--format: {format!r} is not one of {', '.join(exports.FORMATS)}")
     store = open_store()
     loaded = Knowledge.from_store(store)
-    records = exports.gather(store, loaded, **_filters(verdict, party, event_type, since, until))
+    filters = _filters(verdict, party, event_type, since, until)
+    if public:
+        filters["review_status"] = ReviewStatus.VERIFIED.value
+    records = exports.records(store, loaded, store.incidents(**filters), protect=public)
     text = exports.render(format, records, loaded)
     if output is None:
         sys.stdout.write(text)
@@ -508,6 +526,67 @@ def user_token(
     store = open_store(write=True)
     token = users.issue_token(store, name, label)
     sys.stdout.write(token + "\n")
+
+
+@agreement_app.command("accept")
+def agreement_accept(
+    user: Annotated[str, typer.Option(help="The party representative who signs.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="CEASEFIRE_PASSWORD",
+            help="Opens their signing key; asked for when not given.",
+        ),
+    ],
+    version: Annotated[
+        str | None, typer.Option(help="The version to accept; the active one by default.")
+    ] = None,
+) -> None:
+    """Sign the party's acceptance of the agreement with the representative's own key."""
+    store = open_store()
+    signer = users.unlock(store, user, password)
+    try:
+        accepted = positions.accept(store, signer, version=version)
+    except NotAllowed as exc:
+        fail(str(exc))
+        raise
+    out.print(
+        f"{accepted.party} accepts {accepted.agreement_id} v{accepted.version}: signed by "
+        f"{accepted.signer} with key {accepted.key_id[:16]} at {accepted.at}."
+    )
+
+
+@agreement_app.command("acceptances")
+def agreement_acceptances() -> None:
+    """Each party of the active agreement: accepted or not, by whom, and whether it verifies."""
+    store = open_store()
+    agreement = Knowledge.from_store(store).agreement
+    signed = positions.acceptances(store, agreement.id, agreement.version)
+    table = Table(title=f"{agreement.id} v{agreement.version}", title_justify="left")
+    for column in ("party", "accepted", "by", "at", "verifies"):
+        table.add_column(column, overflow="fold")
+    for party in agreement.parties:
+        mine = [a for a in signed if a.party == party.id]
+        if not mine:
+            table.add_row(party.id, "no", "-", "-", "-")
+        for a in mine:
+            check = "yes" if a.verifies else f"no: {a.problem}"
+            table.add_row(party.id, "yes", a.signer, a.at, check)
+    out.print(table)
+
+
+@key_app.command("rotate")
+def key_rotate() -> None:
+    """Replace the installation key: the old key and the new one both sign the hand-over."""
+    store = open_store(write=True)
+    old, new = store.rotate_key()
+    out.print(
+        f"Rotated the installation key {old[:16]} to {new[:16]}, now in {store.key_path}; "
+        "the old key no longer signs. Keep a copy of the new key apart from the backups.",
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -2,20 +2,30 @@
 
 All three are built from one record per incident, so every format says the same thing: the fused
 event, its verdict with the clause, and every source with the sentences that support it.
+
+Records for readers other than monitors are `protect`ed: a source marked sensitive (an observer's
+or an informant's report) keeps its evidence but not its outlet, url or id, and an incident it
+supports is placed no finer than its district (its governorate where the gazetteer knows no
+district), so neither a name nor a point leads back to the person who reported it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from io import StringIO
 from typing import Any
 
-from ceasefire.model import ActorMention, Claim, Document, Incident
+from sqlalchemy import select
+
+from ceasefire.fuse import summarise
+from ceasefire.gazetteer import Gazetteer
+from ceasefire.model import ActorMention, Claim, Incident, Place, PlaceMention, Precision
 from ceasefire.pipeline import Knowledge
-from ceasefire.store import Store, now
+from ceasefire.store import DocumentRow, Store, now
 
 FORMATS = ("json", "csv", "geojson")
 CSV_COLUMNS = (
@@ -64,10 +74,89 @@ def _actors(
     return out
 
 
+@dataclass(frozen=True)
+class Cited:
+    """What a record says of a source document: its metadata, not its text."""
+
+    id: str
+    external_id: str | None
+    outlet: str | None
+    url: str | None
+    published_at: date | None
+    duplicate_of: str | None
+    sensitive: bool
+
+
+def cited(store: Store, ids: Iterable[str]) -> dict[str, Cited]:
+    """The metadata of these documents, without reading their raw bytes and text."""
+    wanted = sorted(set(ids))
+    columns = [getattr(DocumentRow, name) for name in Cited.__dataclass_fields__]
+    found: dict[str, Cited] = {}
+    with store.session() as s:
+        for i in range(0, len(wanted), 500):
+            query = select(*columns).where(DocumentRow.id.in_(wanted[i : i + 500]))
+            found.update((row[0], Cited(*row)) for row in s.execute(query))
+    return found
+
+
+FINE = (Precision.EXACT, Precision.TOWN, None)  # what a protected incident may not be placed at
+
+
+def coarse_place(place: PlaceMention | None, gazetteer: Gazetteer) -> PlaceMention | None:
+    """Where a protected incident is shown: its district's centre, else its governorate's; a
+    place that is no finer than a district already stays as it is."""
+    if place is None or place.precision not in FINE:
+        return place
+    known = gazetteer.get(place.place) if place.place and place.place in gazetteer else None
+    admin1 = place.admin1 or (known.admin1 if known else None)
+    admin2 = known.admin2 if known else None
+
+    def area(wanted: Precision, name: str | None) -> Place | None:
+        matches = (p for p in gazetteer if p.precision is wanted and p.admin1 == admin1)
+        return next((p for p in matches if p.name == name), None)
+
+    found = (area(Precision.DISTRICT, admin2) if admin2 else None) or area(
+        Precision.GOVERNORATE, admin1
+    )
+    if found is None:  # nothing coarser is known: the country only
+        return PlaceMention(None, place.country or "", place.country, country=place.country)
+    return PlaceMention(
+        found.id,
+        found.name,
+        found.name,
+        found.lat,
+        found.lon,
+        found.admin1,
+        found.country,
+        found.precision,
+    )
+
+
+def protected(incident: Incident, gazetteer: Gazetteer) -> Incident:
+    """The incident as those who may not know its sources see it: placed coarsely, in its
+    summary and its verdict's explanation too."""
+    fine = incident.place
+    coarse = replace(incident, place=coarse_place(fine, gazetteer))
+    coarse.summary = summarise(coarse)
+    if fine is not None and coarse.place is not fine and coarse.verdict is not None:
+        explanation = coarse.verdict.explanation
+        for named in {fine.name, fine.text} - {None, ""}:
+            explanation = explanation.replace(named, coarse.place.name or "")
+        coarse.verdict = replace(coarse.verdict, explanation=explanation)
+    return coarse
+
+
 def incident_record(
-    incident: Incident, claims: list[Claim], documents: dict[str, Document], knowledge: Knowledge
+    incident: Incident,
+    claims: list[Claim],
+    documents: Mapping[str, Cited],
+    knowledge: Knowledge,
+    *,
+    protect: bool = False,
 ) -> dict[str, Any]:
-    """One incident in the shape of the export contract."""
+    """One incident in the shape of the export contract; `protect`ed, see the module."""
+    if protect and any(documents[c.document_id].sensitive for c in claims):
+        incident = protected(incident, knowledge.gazetteer)
     place = incident.place
     verdict = incident.verdict
     when = incident.date_to or incident.date_from
@@ -81,12 +170,13 @@ def incident_record(
     sources = []
     for doc_id, evidence in by_document.items():
         doc = documents[doc_id]
+        hidden = protect and doc.sensitive
         sources.append(
             {
                 "document": doc.id,
-                "external_id": doc.external_id,
-                "outlet": doc.outlet,
-                "url": doc.url,
+                "external_id": None if hidden else doc.external_id,
+                "outlet": None if hidden else doc.outlet,
+                "url": None if hidden else doc.url,
                 "published_at": _iso(doc.published_at),
                 "duplicate_of": doc.duplicate_of,
                 "evidence": sorted(evidence, key=lambda e: e["start"]),
@@ -133,14 +223,20 @@ def incident_record(
 
 def gather(store: Store, knowledge: Knowledge, **filters: Any) -> list[dict[str, Any]]:
     """Export records for the incidents matching `filters` (see `Store.incidents`)."""
-    incidents = store.incidents(**filters)
+    return records(store, knowledge, store.incidents(**filters))
+
+
+def records(
+    store: Store, knowledge: Knowledge, incidents: list[Incident], *, protect: bool = False
+) -> list[dict[str, Any]]:
+    """Export records for these incidents, in their order; `protect`ed, see the module."""
     claims_of: dict[int, list[Claim]] = {}
     for claim in store.claims(incident_ids=[i.id for i in incidents if i.id is not None]):
         claims_of.setdefault(claim.incident_id or -1, []).append(claim)
-    doc_ids = {c.document_id for group in claims_of.values() for c in group}
-    documents = {d.id: d for d in store.documents(doc_ids)}
+    documents = cited(store, (c.document_id for group in claims_of.values() for c in group))
     return [
-        incident_record(i, claims_of.get(i.id or -1, []), documents, knowledge) for i in incidents
+        incident_record(i, claims_of.get(i.id or -1, []), documents, knowledge, protect=protect)
+        for i in incidents
     ]
 
 

@@ -15,17 +15,17 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ceasefire.actors import ActorRegistry
-from ceasefire.casualties import Casualties, count_casualties
+from ceasefire.casualties import Casualties, count_casualties, shared
 from ceasefire.factuality import classify
 from ceasefire.fuse import types_compatible
-from ceasefire.gazetteer import Gazetteer, haversine_km
+from ceasefire.gazetteer import Gazetteer, haversine_km, is_generic
 from ceasefire.model import (
     ActorKind,
     ActorMention,
@@ -47,6 +47,7 @@ from ceasefire.nlp import (
     load_lexicon,
     word_forms,
 )
+from ceasefire.prefilter import BLANK, SentenceFilter
 from ceasefire.resolve import (
     Antecedents,
     DateRange,
@@ -69,7 +70,8 @@ _LOCATIVE = {"in", "inside", "into", "within", "across", "at", "near", "around",
 _NOUNS = ("NOUN", "PROPN")
 _DEFINITE = {"the", "these", "those", "this", "that"}
 _MERGE_WINDOW = 3  # sentences after an event that can still add to it
-REGION_KM = 200.0  # how far from a region's centre ("eastern Syria") its towns can lie
+REGION_KM = 300.0  # how far from a region's centre ("northern Syria") its towns can lie
+_ENEMY_PREPOSITIONS = {"with", "against"}  # "battling with IS", "fighting against the army"
 _OPPOSING = {"against", "versus", "vs", "vs.", "pit"}  # "X pitted against Y": two sides of a clash
 _PHRASE_ENDS = _LOCATIVE | {"near", "on", "amid", "during", "since", "after", "while", "where"}
 
@@ -195,32 +197,50 @@ class Extractor:
     """Claims from documents, with the language pipeline and lexicon built once."""
 
     def __init__(
-        self, actors: ActorRegistry, gazetteer: Gazetteer, nlp: Language | None = None
+        self,
+        actors: ActorRegistry,
+        gazetteer: Gazetteer,
+        nlp: Language | None = None,
+        *,
+        prefilter: bool = True,
     ) -> None:
         self.actors = actors
         self.gazetteer = gazetteer
         self.nlp = nlp if nlp is not None else build_nlp(actors, gazetteer)
         self.lexicon = load_lexicon()
         self.triggers = TriggerIndex(self.lexicon)
+        # only sentences that can tell of an event are parsed (see `ceasefire.prefilter`)
+        self.prefilter = SentenceFilter(self.nlp, self.lexicon) if prefilter else None
         self.seconds: Counter[str] = Counter()  # time spent parsing and extracting, for benches
 
     def extract(self, document: Document) -> list[Claim]:
-        return self._claims(document, self.nlp(document.text))
+        return self._claims(document, self.nlp(self._unparsed(document.text)))
 
     def extract_many(
         self, documents: Iterable[Document], batch_size: int = 32
     ) -> Iterator[tuple[Document, list[Claim]]]:
         """Claims per document, in input order, parsing in batches as documents stream in."""
         ours, texts = itertools.tee(documents)
-        parsed = iter(self.nlp.pipe((d.text for d in texts), batch_size=batch_size))
+        parsed = iter(self.nlp.pipe((self._unparsed(d.text) for d in texts), batch_size=batch_size))
         for document in ours:
             started = time.perf_counter()
+            filtering = self.seconds["prefilter"]
             doc = next(parsed)
             parsing = time.perf_counter()
             claims = self._claims(document, doc)
-            self.seconds["parse"] += parsing - started
+            self.seconds["parse"] += parsing - started - (self.seconds["prefilter"] - filtering)
             self.seconds["extract"] += time.perf_counter() - parsing
             yield document, claims
+
+    def _unparsed(self, text: str) -> Doc | str:
+        """The text as the pipeline should take it: with the sentences that cannot tell of an
+        event blanked, the dateline kept."""
+        if self.prefilter is None:
+            return text
+        started = time.perf_counter()
+        doc = self.prefilter.doc(text, keep=_dateline(text))
+        self.seconds["prefilter"] += time.perf_counter() - started
+        return doc
 
     # --- one document ---------------------------------------------------------------------------
 
@@ -264,6 +284,7 @@ class Extractor:
                 drafts.append(draft)
         _narrow_places([d.claim for d in drafts], named)
         _attribute(drafts)
+        _oppose(drafts, self._is_civilian)
         _settle_vague_counts(drafts)
         for draft in drafts:
             draft.claim.confidence = _confidence(draft)
@@ -333,7 +354,7 @@ class Extractor:
 
     def _add_casualties(self, draft: _Draft, sentence: Span, index: int) -> None:
         found = count_casualties(sentence)
-        if found.known:
+        if found.known or found.share:
             _combine(draft, found)
             draft.claim.spans.append(_evidence(sentence))
             draft.sentence = index
@@ -403,8 +424,9 @@ class Extractor:
     def _referring(self, token: Token, antecedents: Antecedents) -> _Mention | None:
         """A pronoun or noun standing for an actor: "it", "the group", "government artillery"."""
         if token.pos_ == "PRON":
-            if token.dep_ not in ("nsubj", "nsubjpass"):
-                return None  # "their positions": too often someone else's
+            fought = token.dep_ == "pobj" and token.head.lower_ in _ENEMY_PREPOSITIONS
+            if token.dep_ not in ("nsubj", "nsubjpass") and not fought:
+                return None  # "their positions": too often someone else's; "clashes with them"
             actor = antecedents.resolve(token)
             return _Mention(token, actor, token.text) if actor else None
         if token.pos_ != "NOUN" or is_modifier(token.doc[token.i : token.i + 1]):
@@ -436,18 +458,28 @@ class Extractor:
     ) -> tuple[list[_Mention], list[_Mention]]:
         by_root = {m.root.i: m for m in mentions}
         clash = anchor.rule.type == EventType.CLASH
-        roles = _Roles(by_root, self.lexicon, clash)
+        seizure = anchor.rule.type == EventType.TERRITORY_SEIZURE
+        roles = _Roles(by_root, self.lexicon, clash, seizure)
         roles.read(anchor)
+        if not roles.perpetrators:
+            roles.perpetrators += _named_before(anchor, by_root)
         for other in sorted(triggers, key=lambda t: _depth(t.head)):
             if roles.perpetrators:
                 break
-            if other is not anchor:  # "attacked X with airstrikes": who, from the other word
-                helper = _Roles(by_root, self.lexicon, clash)
+            if other is not anchor:
+                # "attacked X with airstrikes": who, from the other word
+                helper = _Roles(
+                    by_root, self.lexicon, clash, other.rule.type == EventType.TERRITORY_SEIZURE
+                )
                 helper.read(other)
                 roles.perpetrators += [m for m in helper.perpetrators if m not in roles.targets]
+                if roles.perpetrators and not any(m.actor for m in roles.targets):
+                    # "amid shelling, regime forces took the hill from IS": and whom
+                    ours = {m.root.i for m in roles.perpetrators}
+                    roles.targets += [m for m in helper.targets if m.actor and m.root.i not in ours]
         for other in sorted(triggers, key=lambda t: _depth(t.head)):
-            if roles.targets:
-                break
+            if any(m.actor for m in roles.targets):
+                break  # a name the registry does not know ("the village of X") is no opponent
             if other is not anchor and other.rule.type == EventType.CLASH:
                 # "took the village after clashes with IS": whom, from the fighting
                 helper = _Roles(by_root, self.lexicon, True)
@@ -488,6 +520,10 @@ class Extractor:
         rule = anchor.rule
         if rule.generic and specific:
             rule = min(specific, key=lambda t: _depth(t.head)).rule
+        typed = [t for t in triggers if t.rule.type != EventType.OTHER]
+        if rule.type == EventType.OTHER and typed:
+            # "killed while repelling an attack": the killing tells no act, the attack does
+            rule = min(typed, key=lambda t: _depth(t.head)).rule
         if rule.aerial is not None and self._aerial(sentence, perpetrators):
             return rule.aerial
         if rule.civilian is not None and any(
@@ -514,8 +550,23 @@ class Extractor:
         self, sentence: Span, dateline: tuple[int, int], hint: str | None
     ) -> list[PlaceMention]:
         """Places of the event in the sentence: not in the dateline, not "Turkey-backed", not
-        where a shell was fired from when the sentence also says where it landed."""
+        where a shell was fired from when the sentence also says where it landed, and the towns
+        a road is named after only when the sentence names no other place ("clashes along the
+        Ithriya-Khanasser road" happened near Ithriya, at a district's precision)."""
         resolved = resolve_places(self.gazetteer, self._place_spans(sentence, dateline), hint)
+        if not resolved:
+            roads = [
+                e
+                for e in sentence.ents
+                if e.label_ in (PLACE, "GPE", "LOC", "FAC")
+                and _names_a_road(e, self.lexicon)
+                and not (dateline[0] <= e.start_char < dateline[1] or _in_source(e))
+            ]
+            order = list(Precision).index
+            resolved = [
+                (span, replace(m, precision=max(m.precision, Precision.DISTRICT, key=order)))
+                for span, m in resolve_places(self.gazetteer, roads, hint)
+            ]
         # where a shell came from is no place of the event when the sentence says where it
         # landed; "expelled them from Maarat al-Numan" names no other
         landed = [m for s, m in resolved if not _is_origin(s, self.lexicon)]
@@ -526,19 +577,28 @@ class Extractor:
         replaces the pieces the recogniser split it into ("Ein" + "Elfijeh"). A place name
         after another capitalised word of a run the gazetteer does not know is part of another
         name ("General Ali Yousef", "Islam Khalil"), except in a headline, where every word is
-        capitalised."""
+        capitalised. A run split into several entities ("the Sahem Al-" + "Golan") is one name,
+        looked up in any spelling."""
         spans = [e for e in sentence.ents if self._may_be_place(e, dateline)]
         words = [t for t in sentence if t.is_alpha]
         if sum(t.text[:1].isupper() for t in words) > 0.6 * len(words):
             return spans
         particles = self.lexicon.places.article_particles
         for run in name_runs(sentence, particles):
-            inside = [e for e in spans if run.start <= e.start and e.end <= run.end]
+            inside = [
+                e
+                for e in spans
+                if run.start <= e.start + (e[0].lower_ in _DEFINITE and len(e) > 1)
+                and e.end <= run.end
+            ]
             if any(e.start < run.end and e.end > run.start for e in spans if e not in inside):
                 continue
             if len(inside) == 1 and (inside[0].start, inside[0].end) == (run.start, run.end):
                 continue
-            known = bool(self.gazetteer.candidates(run.text, fuzzy=False))
+            # "Kafr Nabol": "Kafr" alone is a word of the name, the run is the name to look up
+            known = bool(self.gazetteer.candidates(run.text, fuzzy=len(inside) > 1)) or any(
+                is_generic(e.text) for e in inside
+            )
             if known and not self._may_be_run(run, dateline):
                 continue
             if not known and (not inside or inside[0].start == run.start):
@@ -565,17 +625,30 @@ class Extractor:
             return True
         if ent.label_ == ACTOR:
             return _is_location(ent, self.gazetteer)
-        # the recogniser calls many Syrian villages people or organisations
-        return ent.label_ in ("PERSON", "ORG", "NORP") and ent.root.head.lower_ in _LOCATIVE
+        # the recogniser calls many Syrian villages people or organisations: "in Hazrama",
+        # "Babsqa town", "the Anadan area", "the outskirts of Kafr Nabol"
+        places = self.lexicon.places
+        head = ent.root.head
+        return ent.label_ in ("PERSON", "ORG", "NORP") and (
+            head.lower_ in _LOCATIVE
+            or (ent.root.dep_ == "compound" and head.lower_ in places.qualifiers_after)
+            or (
+                head.lower_ == "of"
+                and head.head.lower_ in {*places.qualifiers_before, *places.qualifiers_after}
+            )
+        )
 
 
 class _Roles:
     """Perpetrators and targets read off the parse around a trigger."""
 
-    def __init__(self, by_root: dict[int, _Mention], lexicon: Lexicon, clash: bool) -> None:
+    def __init__(
+        self, by_root: dict[int, _Mention], lexicon: Lexicon, clash: bool, seizure: bool = False
+    ) -> None:
         self.by_root = by_root
         self.lexicon = lexicon
         self.clash = clash
+        self.seizure = seizure  # whom ground is taken "from" suffered the act
         self.perpetrators: list[_Mention] = []
         self.targets: list[_Mention] = []
         self.killed: set[int] = set()
@@ -691,6 +764,8 @@ class _Roles:
             self.clash and word in self.lexicon.clash_prepositions
         ):
             self._objects(prep, self.targets)
+        elif self.seizure and word in self.lexicon.places.origin_prepositions:
+            self._objects(prep, self.targets)  # "took the village from IS"
         elif nominal and word in self.lexicon.agent_prepositions:
             self._objects(prep, self.perpetrators)
 
@@ -756,10 +831,17 @@ class _Roles:
             for child in token.children:
                 if child.dep_ in _CLAUSE_DEPS or (child.dep_ == "conj" and not conjuncts):
                     continue
-                if child.dep_ == "prep" and child.lower_ in self.lexicon.target_prepositions:
-                    continue
+                if child.dep_ == "prep" and (
+                    child.lower_ in self.lexicon.target_prepositions
+                    or (child.lower_ in _ENEMY_PREPOSITIONS and self._fights(token))
+                ):
+                    continue  # "forces battling with IS": IS is the enemy, not an ally
                 stack.append(child)
         return sorted(found, key=lambda m: m.root.i)
+
+    def _fights(self, token: Token) -> bool:
+        """A verb of fighting ("battling", "clashing"): whom it is "with" is the other side."""
+        return token.pos_ == "VERB" and token.lemma_.lower() not in self.lexicon.support_words
 
     def victims(self, sentence: Span) -> None:
         """ "killing 12 civilians", "two soldiers were killed", "three fighters died": those
@@ -803,7 +885,7 @@ class _Roles:
                 side = self.phrase(free[0].root)  # with its allies: "forces backed by militias"
                 self.perpetrators += [m for m in free if m == free[0] or m in side]
                 free = [m for m in free if m not in self.perpetrators]
-            if not self.targets and free:
+            if not any(m.actor for m in self.targets) and free:
                 self.targets.extend(free)
             return
         if not self.perpetrators:
@@ -816,6 +898,20 @@ class _Roles:
         taken = {m.root.i for m in perpetrators} | {m.actor for m in perpetrators if m.actor}
         targets = [m for m in self.targets if m.root.i not in taken and m.actor not in taken]
         return perpetrators, _tidy(targets)
+
+
+def _named_before(trigger: Trigger, by_root: dict[int, _Mention]) -> list[_Mention]:
+    """ "killed in regime shelling", "the government's bombardment": a force named right before
+    the act did it, however the parser hung the two words (it often takes "shelling" for a
+    verb and the force for the object of "in")."""
+    before = trigger.tokens[0].i - 1
+    doc = trigger.tokens[0].doc
+    if before >= 0 and doc[before].tag_ == "POS":
+        before -= 1
+    mention = by_root.get(before)
+    if mention is None or mention.actor is None or is_modifier(doc[before : before + 1]):
+        return []
+    return [mention]
 
 
 def _clause_head(token: Token) -> Token:
@@ -975,14 +1071,20 @@ def _merge(last: _Draft, draft: _Draft) -> None:
         # the dead of a clash are on both sides: they do not make either side a target
         claim.targets.extend(m for m in draft.claim.targets if (m.actor, m.text) not in known)
     last.actors |= draft.actors
-    if draft.casualties.known:
+    if draft.casualties.known or draft.casualties.share:
         _combine(last, draft.casualties)
 
 
 def _combine(draft: _Draft, found: Casualties) -> None:
     """A later count restates the toll, or adds to it when it says so ("were also killed"); a
-    later "no casualties" does not undo an earlier count."""
+    later "no casualties" does not undo an earlier count, and a toll said to be split among
+    several events leaves this one its even part."""
     claim, before = draft.claim, draft.casualties
+    if not found.known:  # "Fatalities split across 2 events.": this event's part of the toll
+        if found.share and before.known:
+            draft.casualties = shared(before, found.share)
+            claim.fatalities_min, claim.fatalities_max = draft.casualties.min, draft.casualties.max
+        return
     if found.total or not before.known:
         merged = found
     elif found.min == 0 and found.max == 0:
@@ -1019,6 +1121,46 @@ def _attribute(drafts: list[_Draft]) -> None:
             claim.perpetrators = list(nearest[0].claim.perpetrators)
 
 
+def _oppose(drafts: list[_Draft], civilian: Callable[[str], bool]) -> None:
+    """ "Regime forces clashed with IS near the airbase. Regime forces also shelled the area.":
+    an act whose report names who did it but not to whom was done to the enemy the report gives
+    that force in its nearest other claim at no other place."""
+    for n, draft in enumerate(drafts):
+        claim = draft.claim
+        ours = {m.actor for m in claim.perpetrators if m.actor}
+        if not ours or any(m.actor for m in claim.targets) or not claim.factuality.is_factual:
+            continue
+        others = sorted(
+            ((m, d) for m, d in enumerate(drafts) if m != n and _same_front(d.claim, claim)),
+            key=lambda item: (abs(item[0] - n), item[0] > n),
+        )
+        for _, other in others:
+            enemies = [m for m in _enemies(other.claim, ours) if m.actor and not civilian(m.actor)]
+            if enemies:
+                claim.targets += enemies
+                draft.actors |= {m.actor for m in enemies}
+                break
+
+
+def _enemies(claim: Claim, ours: set[str]) -> list[ActorMention]:
+    """The named forces a claim sets against any of `ours`."""
+    perpetrators = {m.actor for m in claim.perpetrators if m.actor}
+    targets = {m.actor for m in claim.targets if m.actor}
+    if ours & perpetrators and not ours & targets:
+        return [m for m in claim.targets if m.actor]
+    if ours & targets and not ours & perpetrators:
+        return [m for m in claim.perpetrators if m.actor]
+    return []
+
+
+def _same_front(source: Claim, claim: Claim) -> bool:
+    """A factual claim in the same governorate, or where either's is not known."""
+    a, b = source.place, claim.place
+    if not source.factuality.is_factual:
+        return False
+    return a is None or b is None or not a.admin1 or not b.admin1 or a.admin1 == b.admin1
+
+
 def _settle_vague_counts(drafts: list[_Draft]) -> None:
     """ "Scores of civilians were killed in raids on Aleppo. ... At least 51 civilians were
     killed in air raids": a toll told only in words is the lead's summary of a count the story
@@ -1048,10 +1190,7 @@ def _same_act(source: Claim, claim: Claim) -> bool:
         return False
     if EventType.OTHER in (source.event_type, claim.event_type):
         return False
-    if not types_compatible(source.event_type, claim.event_type):
-        return False
-    a, b = source.place, claim.place
-    return a is None or b is None or not a.admin1 or not b.admin1 or a.admin1 == b.admin1
+    return types_compatible(source.event_type, claim.event_type) and _same_front(source, claim)
 
 
 def _confidence(draft: _Draft) -> float:
@@ -1077,10 +1216,11 @@ def _confidence(draft: _Draft) -> float:
 
 
 def _narrow_places(claims: list[Claim], named: list[PlaceMention]) -> None:
-    """A claim placed only in "Syria" or "northeast Syria" happened in the governorate the
-    document is mostly about, when that governorate lies in the region: a report that names
-    Hasaka three times and "northeast Syria" once tells of Hasaka. The place keeps the
-    governorate's precision, as the town is inferred."""
+    """A claim placed only in "Syria" or "northeast Syria", or nowhere, happened in the
+    governorate the document is mostly about (when that governorate lies in the region): a
+    report that names Hasaka three times and "northeast Syria" once tells of Hasaka, and so does
+    its headline that names no place. The place keeps the governorate's precision, as the town
+    is inferred."""
     governorates = Counter(m.admin1 for m in named if m.admin1 and m.country == "SY")
     if not governorates:
         return
@@ -1088,7 +1228,10 @@ def _narrow_places(claims: list[Claim], named: list[PlaceMention]) -> None:
     main = next(m for m in named if m.admin1 and governorates[m.admin1] == top)
     for claim in claims:
         place = claim.place
-        if place is None or place.admin1 or place.country != "SY":
+        if place is not None and (place.admin1 or place.country != "SY"):
+            continue
+        if place is None:
+            claim.place = replace(main, precision=Precision.GOVERNORATE)
             continue
         if place.precision == Precision.REGION and not _inside_region(main, place):
             continue
@@ -1115,9 +1258,13 @@ def _evidence(sentence: Span) -> Evidence:
 
 def _sentences(doc: Doc) -> Iterator[Span]:
     """The parser's sentences, with fragments it split off ("4" before "IS militants killed.")
-    joined to the sentence they belong to."""
+    joined to the sentence they belong to. A sentence the prefilter blanked whole still counts,
+    as what a later sentence adds to an event depends on how far back the event was told."""
     pending: int | None = None
     for sentence in doc.sents:
+        if pending is None and BLANK in sentence.text and sentence.text.isspace():
+            yield sentence
+            continue
         start = sentence.start if pending is None else pending
         fragment = not any(t.is_alpha for t in sentence) or (
             len(sentence) <= 2 and not sentence[-1].is_punct

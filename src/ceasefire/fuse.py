@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from ceasefire.agreement import EXCLUDED, Sides
 from ceasefire.gazetteer import haversine_km
 from ceasefire.model import (
     ActorMention,
@@ -149,6 +150,28 @@ def _actors_compatible(
     return ours <= theirs or theirs <= ours
 
 
+def _names_excluded(item: Claim | Incident, sides: Sides) -> bool:
+    return any(
+        sides.side(m.actor, on=item.date_from) == EXCLUDED
+        for m in (*item.perpetrators, *item.targets)
+        if m.actor
+    )
+
+
+def _names_both_sides(item: Claim | Incident) -> bool:
+    return any(m.actor for m in item.perpetrators) and any(m.actor for m in item.targets)
+
+
+def _exclusion_agrees(claim: Claim, incident: Incident, sides: Sides) -> bool:
+    """Across reports that each name both sides of a fight, both or neither name a group
+    excluded from the ceasefire. Whether a party fought alongside such a group decides the
+    verdict, so a report of the army fighting rebels never takes in another's Jabhat Fateh
+    al-Sham: each stays judged on what it says. A report naming one side leaves the other open."""
+    if not (_names_both_sides(claim) and _names_both_sides(incident)):
+        return True
+    return _names_excluded(claim, sides) == _names_excluded(incident, sides)
+
+
 def same_event(
     claim: Claim,
     incident: Incident,
@@ -157,12 +180,14 @@ def same_event(
     roots: Mapping[str, str] | None = None,
     members: Iterable[Claim] = (),
     same_report: Iterable[str] = (),
+    sides: Sides | None = None,
 ) -> bool:
     """Could the claim report the incident? `same_document`: the incident already has a claim
     from the claim's own report; `roots` maps actor ids to their top-level actor; `members`, the
     incident's claims, must each overlap the claim in time too, so a chain of day-apart reports
     never grows into one week-long incident (`same_report`: the ids of the claim's own report
-    and its copies)."""
+    and its copies); `sides`, the agreement's, keeps apart reports that disagree on whether an
+    excluded group took part."""
     return (
         types_compatible(claim.event_type, incident.event_type)
         and _places_compatible(
@@ -173,6 +198,7 @@ def same_event(
         )
         and _dates_compatible(claim, incident, same_document=same_document)
         and _actors_compatible(claim, incident, same_document=same_document, roots=roots or {})
+        and (same_document or sides is None or _exclusion_agrees(claim, incident, sides))
         and all(
             _dates_compatible(
                 claim,
@@ -282,7 +308,8 @@ def summarise(incident: Incident) -> str:
 def build_incident(
     claims: list[Claim], sources: Mapping[str, Source], existing: Incident | None = None
 ) -> Incident:
-    """The fused view of an incident's claims; keeps the id and any review decision."""
+    """The fused view of an incident's claims; keeps the id, any review decision and the fields
+    a monitor corrected."""
     types = Counter(c.event_type for c in claims)
     event_type = max(types, key=lambda t: (types[t], t not in _ANY_FAMILY))
     date_from, date_to, precision = _dates(claims)
@@ -316,7 +343,14 @@ def build_incident(
         confidence=round(1 - doubt, 3),
         summary="",
         review_status=status,
+        verdict=existing.verdict if existing else None,  # rejudged, its dispute kept
     )
+    if existing:  # what a monitor corrected stands, whatever the claims say
+        for name in existing.corrected:
+            setattr(incident, name, getattr(existing, name))
+        if {"date_from", "date_to"} & set(existing.corrected):
+            incident.date_precision = existing.date_precision
+        incident.corrected = existing.corrected
     incident.summary = summarise(incident)
     return incident
 
@@ -333,6 +367,7 @@ def fuse(
     claims_of: dict[int, list[Claim]],
     sources: Mapping[str, Source],
     roots: Mapping[str, str] | None = None,
+    sides: Sides | None = None,
 ) -> list[Incident]:
     """Attach each new claim to a matching incident or open a new one; return those touched.
 
@@ -355,6 +390,7 @@ def fuse(
                     members=groups[i],
                     same_report={c.document_id for c in groups[i] if _report(c, sources) == report}
                     | {claim.document_id},
+                    sides=sides,
                 )
             ),
             None,

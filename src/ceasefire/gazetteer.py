@@ -46,6 +46,8 @@ BORDER_KM = 0.5  # ... but a town across the border (Nusaybin, Kilis) is not in 
 CITY_POPULATION = 100_000
 TWIN_KM = 10.0  # a mission's place this close to a bundled one of the same name is that place
 FUZZY_MIN = 85  # rapidfuzz ratio between variant keys that share a consonant skeleton
+FUZZY_LONG, FUZZY_LONG_MIN = 6, 75  # a skeleton this long needs only this ratio
+SOUND_MIN = 3  # consonants a name needs before it can match by its consonants alone
 EARTH_KM = 6371.0
 
 # Bundled sources rank below a mission's own places; curated areas above GeoNames.
@@ -55,6 +57,7 @@ _MARKS = re.compile(r"[’‘`'ʿʾ´]")
 _POSSESSIVE = re.compile(r"[’']s\b")
 _DOUBLE = re.compile(r"([a-z])\1+")
 _VOWELS = re.compile(r"[aeiou]")
+_SEMIVOWELS = re.compile(r"[aeiouyw ]")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -82,6 +85,7 @@ class _VariantFile(_Strict):
     articles: frozenset[str]
     glued_article: str
     words: dict[str, tuple[str, ...]]
+    trailing: frozenset[str]
     letters: tuple[tuple[str, str], ...]
     endings: tuple[tuple[str, str], ...]
     qualifiers: _Qualifiers
@@ -124,6 +128,7 @@ class _Rules:
     articles: frozenset[str]
     glued: re.Pattern[str]
     words: dict[str, str]
+    trailing: frozenset[str]
     letters: tuple[tuple[re.Pattern[str], str], ...]
     endings: tuple[tuple[re.Pattern[str], str], ...]
     directions: tuple[tuple[tuple[str, ...], str], ...]  # variant words -> canonical, longest first
@@ -145,6 +150,7 @@ def _rules() -> _Rules:
         articles=raw.articles,
         glued=re.compile(raw.glued_article),
         words={v: canonical for canonical, vs in raw.words.items() for v in vs},
+        trailing=raw.trailing,
         letters=tuple((re.compile(p), r) for p, r in raw.letters),
         endings=tuple((re.compile(p), r) for p, r in raw.endings),
         directions=tuple(directions),
@@ -167,6 +173,9 @@ def variant_key(text: str) -> str:
     rules = _rules()
     words = normalise(_MARKS.sub("", text)).split()
     kept = [w for w in words if w not in rules.articles] or words
+    kept = [w for w in kept if rules.words.get(w) not in rules.trailing] + [
+        w for w in kept if rules.words.get(w) in rules.trailing
+    ]
     out = []
     for i, original in enumerate(kept):
         word = rules.glued.sub("", original) if i else original
@@ -184,6 +193,16 @@ def variant_key(text: str) -> str:
 def _generic_keys() -> frozenset[str]:
     """Keys of the common words of names ("kafr", "tal", "jabal"), never a place on their own."""
     return frozenset(variant_key(word) for word in set(_rules().words.values()))
+
+
+def is_generic(name: str) -> bool:
+    """Whether a name is only a common word of names ("Kafr", "Tell"): no place on its own."""
+    return variant_key(name) in _generic_keys()
+
+
+def _consonants(key: str) -> str:
+    """A variant key without its vowels and semivowels: "Maydaani" and "Midaana" are "mdn"."""
+    return _DOUBLE.sub(r"\1", _SEMIVOWELS.sub("", key))
 
 
 def _skeleton(key: str) -> str:
@@ -234,6 +253,15 @@ def _qualified(text: str) -> tuple[str, str | None, str | None, str] | None:
         return None
     scope = next((s for s in ("widen", "around", "same") if s in scopes), None)
     return " ".join(words), direction, scope, " ".join(kind)
+
+
+def _unglued(text: str) -> str:
+    """The name with an article glued to its first word split off: "Alsafira" -> "safira".
+
+    Only a fallback: variant keys keep first words whole, as many names begin with "Al".
+    """
+    words = normalise(text).split()
+    return " ".join([_rules().glued.sub("", words[0]), *words[1:]]) if words else ""
 
 
 def _undirected(text: str) -> str:
@@ -374,8 +402,10 @@ class Gazetteer:
     """Places by id and by every spelling of their names.
 
     A name resolves in tiers, the first that finds anything wins: the normalised name or alias
-    and its variant key; the name inside a qualifier ("rural Idlib" -> the governorate); a fuzzy
-    match of variant keys that share a consonant skeleton. Among the matches a mission's own
+    and its variant key; the name inside a qualifier ("rural Idlib" -> the governorate); the name
+    with an article glued to its first word split off ("Alsafira"); a fuzzy match of variant
+    keys that share a consonant skeleton. A mission's place beside a bundled town that matches
+    comes along as its twin. Among the matches a mission's own
     places come first (a mission gazetteer is the authority), then exact names before variants,
     Syrian places before others, curated before GeoNames, and the most populous.
     """
@@ -386,6 +416,7 @@ class Gazetteer:
         self._exact: dict[str, list[str]] = {}
         self._variant: dict[str, list[str]] = {}
         self._skeletons: dict[str, list[tuple[str, str]]] = {}
+        self._sounds: dict[str, list[tuple[str, str]]] = {}
         governorates = {f"governorate:{_slug(n)}": g for n, g in _curated().governorates.items()}
         self._seats = {g.seat: gid for gid, g in governorates.items() if g.seat}
         for place in places:
@@ -408,14 +439,16 @@ class Gazetteer:
             if variant:
                 _append(self._variant, variant, place.id)
                 _append(self._skeletons, skeleton, (place.id, variant))
+                _append(self._sounds, _consonants(variant), (place.id, variant))
         self._keys[place.id] = keys
 
     def _unindex(self, place_id: str) -> None:
         for exact, variant, skeleton in self._keys.pop(place_id):
             _discard(self._exact, exact, place_id)
             _discard(self._variant, variant, place_id)
-            entries = self._skeletons.get(skeleton, [])
-            entries[:] = [e for e in entries if e[0] != place_id]
+            for index, key in ((self._skeletons, skeleton), (self._sounds, _consonants(variant))):
+                entries = index.get(key, [])
+                entries[:] = [e for e in entries if e[0] != place_id]
 
     def __iter__(self) -> Iterator[Place]:
         return iter(self._places.values())
@@ -444,13 +477,36 @@ class Gazetteer:
         is Al Bab at district precision, "Idlib province" is the governorate.
         """
         found = self._match(text) or self._qualified(text, fuzzy)
+        if not found and (bare := _unglued(text)) != normalise(text):
+            found = self._match(bare)  # "Alghantou" is "Al Ghantou"
         if fuzzy and not found:
             found = self._match(text, fuzzy=True)
+        found += self._twins(found)
         hint = canonical_admin1(admin1) if admin1 else None
         ranked = sorted(
             found, key=lambda m: _rank(m[1], hint, m[0], self._notability(m[1], len(found)))
         )
         return [place for _, place in ranked]
+
+    def _twins(self, found: list[tuple[int, Place]]) -> list[tuple[int, Place]]:
+        """A mission's places beside a bundled match that share a name with it: the mission's
+        "Al Tabqa" is the bundled Tabqa, so it answers to the town's other names ("al-Tabaqa")
+        too, and outranks a mission village that happens to be called that."""
+        seen = {place.id for _, place in found}
+        twins = []
+        for quality, place in found:
+            bundled = _BUNDLED_RANK.get(place.source, 0) and place is self._places.get(place.id)
+            if not bundled or place.precision != Precision.TOWN:
+                continue  # a governorate's centre is no town's twin
+            for key in {k for _, k, _ in self._keys[place.id] if k}:
+                for pid in self._variant.get(key, ()):
+                    twin = self._places[pid]
+                    if pid in seen or _BUNDLED_RANK.get(twin.source, 0):
+                        continue
+                    if twin.precision == Precision.TOWN and distance_km(twin, place) <= TWIN_KM:
+                        twins.append((quality, twin))
+                        seen.add(pid)
+        return twins
 
     def _notability(self, place: Place, namesakes: int) -> int:
         """A place's population, or, for a mission's place without one, that of the bundled
@@ -490,7 +546,32 @@ class Gazetteer:
             return []
         scored = [(fuzz.ratio(key, k), pid) for pid, k in self._skeletons.get(skeleton, ())]
         best = max((score for score, _ in scored), default=0)
-        return list(dict.fromkeys(pid for score, pid in scored if score == best >= FUZZY_MIN))
+        # six shared consonants in order are rarely chance: "Hirbanafsa" is "Harbanifse"
+        least = FUZZY_LONG_MIN if len(skeleton) >= FUZZY_LONG else FUZZY_MIN
+        return list(dict.fromkeys(pid for score, pid in scored if score == best >= least))
+
+    def sounding_like(self, text: str, admin1: Iterable[str]) -> list[Place]:
+        """Places in the given governorates whose name has the consonants of `text`, the closest
+        spelling first.
+
+        Transliterations differ most in their vowels ("Hezerma", "Hazrama"; "Maydaani",
+        "Midaana"), more than the variant rules and the fuzzy match allow. Knowing the governorate
+        a sentence names makes the looser comparison safe enough for a name nothing else matches.
+        """
+        key = variant_key(text)
+        sound = _consonants(key)
+        if len(sound) < SOUND_MIN or key in _generic_keys():
+            return []
+        areas = {canonical_admin1(a) or a for a in admin1}
+        scored = {
+            pid: fuzz.ratio(key, variant)
+            for pid, variant in self._sounds.get(sound, ())
+            if self._places[pid].admin1 in areas
+        }
+        ranked = sorted(
+            scored, key=lambda pid: (-scored[pid], _rank(self._places[pid], None, 2, 0))
+        )
+        return [self._places[pid] for pid in ranked]
 
     def _qualified(self, text: str, fuzzy: bool = True) -> list[tuple[int, Place]]:
         parsed = _qualified(text)
@@ -508,7 +589,8 @@ class Gazetteer:
                 if found := self._match(form):
                     return found
         coarse = {}
-        for quality, place in self._match(core, fuzzy=fuzzy):
+        named = self._match(core, fuzzy=fuzzy)
+        for quality, place in named + self._twins(named):
             wider = self._coarsen(place, direction, scope)
             coarse.setdefault(wider.id, (quality, wider))
         return list(coarse.values())

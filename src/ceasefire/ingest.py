@@ -48,8 +48,9 @@ MAX_CHAOS = 0.1  # charset-normalizer's "mess" ratio above which a decoding is n
 SNIFF_BYTES = 8192
 
 _HEADER_LINE = re.compile(
-    r"(date):?[ \t]+(\S+)[ \t]*|(outlet|url|title):[ \t]*(\S.*?)[ \t]*", re.IGNORECASE
+    r"(date):?[ \t]+(\S+)[ \t]*|(outlet|url|title|sensitive):[ \t]*(\S.*?)[ \t]*", re.IGNORECASE
 )
+_YES_NO = {"yes": True, "true": True, "no": False, "false": False}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -208,6 +209,9 @@ def _jsonl_record(path: Path, number: int, line: bytes, defaults: _Defaults) -> 
         except ValueError as exc:
             problem = f"bad published_at {value!r}: expected an ISO date or date-time"
             raise InputError(path, problem, number) from exc
+    sensitive = record.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        raise InputError(path, "field 'sensitive' must be true or false", number)
     text, html = (_string_field(path, number, record, name) for name in ("text", "html"))
     if text is None and html is None:
         raise InputError(path, "record has no 'text' or 'html'", number)
@@ -227,6 +231,7 @@ def _jsonl_record(path: Path, number: int, line: bytes, defaults: _Defaults) -> 
         language=fields["language"],
         external_id=None if external_id is None else str(external_id),
         line=number,
+        sensitive=sensitive,
     )
 
 
@@ -287,6 +292,7 @@ def _document(
     external_id: str | None = None,
     line: int | None = None,
     entry: int | None = None,
+    sensitive: bool = False,
 ) -> Document:
     """Clean `body` and build the document.
 
@@ -320,6 +326,7 @@ def _document(
         external_id=external_id,
         source_path=str(path),
         content_type=content_type,
+        sensitive=sensitive,
     )
 
 
@@ -330,10 +337,13 @@ def _check_size(path: Path, text: str, where: str, line: int | None) -> None:
         raise InputError(path, problem, line)
 
 
-def _header(path: Path, text: str) -> tuple[dict[str, str], date | None, str]:
-    """Leading lines `date YYYY-MM-DD`, `outlet: NAME`, `url: URL`, `title: TEXT` are the
-    report's metadata, as a field team writes it at the top of a plain-text report."""
-    meta: dict[str, str] = {}
+def _header(path: Path, text: str) -> tuple[dict[str, Any], date | None, str]:
+    """Leading lines `date YYYY-MM-DD`, `outlet: NAME`, `url: URL`, `title: TEXT` and
+    `sensitive: yes` are the report's metadata, as a field team writes it at the top of a
+    plain-text report. A sensitive report's source is protected: who sent it is shown to
+    monitors only, and others see the places it reports only to the district."""
+    meta: dict[str, Any] = {}
+    at: dict[str, int] = {}  # the line each key was given on
     rest = text
     number = 0
     while rest:
@@ -344,16 +354,24 @@ def _header(path: Path, text: str) -> tuple[dict[str, str], date | None, str]:
             break
         number += 1
         meta[key.lower()] = value
+        at[key.lower()] = number
         rest = after
     published = None
+    lines = text.splitlines()
     if "date" in meta:
+        given = meta.pop("date")
         try:
-            published = date.fromisoformat(meta.pop("date"))
+            published = date.fromisoformat(given)
         except ValueError as exc:
-            problem = (
-                f"bad date line {text.splitlines()[number - 1].strip()!r}: expected YYYY-MM-DD"
-            )
-            raise InputError(path, problem, number) from exc
+            problem = f"bad date line {lines[at['date'] - 1].strip()!r}: expected YYYY-MM-DD"
+            raise InputError(path, problem, at["date"]) from exc
+    if "sensitive" in meta:
+        answer = meta.pop("sensitive").lower()
+        if answer not in _YES_NO:
+            given = lines[at["sensitive"] - 1].strip()
+            problem = f"bad sensitive line {given!r}: expected yes or no"
+            raise InputError(path, problem, at["sensitive"])
+        meta["sensitive"] = _YES_NO[answer]
     return meta, published, rest
 
 

@@ -4,6 +4,8 @@ The installation key signs what automated stages write. It lives in a file besid
 (`<db>.key`, mode 0600) or where `CEASEFIRE_KEY` points, never in the database it protects:
 whoever can write only the database can change rows, but cannot sign the events that would
 explain the change. Public keys go into the database, so checking the record needs no secret.
+`ceasefire key rotate` replaces the installation key (`Store.rotate_key`); the log records the
+hand-over, signed by both keys, and the retired key signs nothing after it.
 
 A person's private key is kept in the database, encrypted under a key derived from their password
 with Argon2id (the same function that hashes the password, so stealing the database gives no
@@ -99,10 +101,11 @@ def read_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def create_key(path: Path) -> Ed25519PrivateKey:
-    """A new key file, readable by its owner only. Written to a temporary name and linked into
-    place, so a crash never leaves half a key and two processes racing end up with one key."""
-    key = Ed25519PrivateKey.generate()
+def create_key(path: Path, key: Ed25519PrivateKey | None = None) -> Ed25519PrivateKey:
+    """A key file (of a new key unless `key` is given), readable by its owner only. Written to a
+    temporary name and linked into place, so a crash never leaves half a key and two processes
+    racing end up with one key."""
+    key = key or Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -299,3 +299,6 @@ class Incident:
     review_status: ReviewStatus = ReviewStatus.REPORTED
     verdict: Verdict | None = None
     id: int | None = None
+    # The fields a monitor corrected (`review.CORRECTED_FIELDS`): fusing new claims into the
+    # incident keeps them instead of recomputing them from the claims.
+    corrected: tuple[str, ...] = ()

@@ -27,6 +27,7 @@ from ceasefire.text import normalise
 from ceasefire.yamlfile import load_yaml
 
 ACTOR = "ACTOR"
+BLANK = "\u00a0"  # what the prefilter blanks words with: a no-break space, never a line's indent
 PLACE = "PLACE"
 LEXICON = Path(str(resources.files("ceasefire") / "data" / "lexicon.yaml"))
 
@@ -120,12 +121,13 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
 def word_forms(token: Token) -> tuple[str, ...]:
     """The forms a lexicon entry may name a token by: its lemma, the word, and the singular the
     lemmatizer leaves out when the tagger takes a word for a name ("Airstrikes")."""
-    return _forms(token.lemma_, token.lower_)
+    return forms_of(token.lemma_, token.lower_)
 
 
 @lru_cache(maxsize=1 << 16)
-def _forms(lemma: str, lower: str) -> tuple[str, ...]:
-    """Cached by string: trigger matching asks for every token's forms many times over."""
+def forms_of(lemma: str, lower: str) -> tuple[str, ...]:
+    """`word_forms` by string, cached: trigger matching asks for every token's forms many times
+    over, and the prefilter asks before there are lemmas."""
     forms = [lemma.lower(), lower]
     if lower.endswith("ies"):
         forms.append(lower[:-3] + "y")
@@ -158,10 +160,16 @@ class AcronymNorms:
 @Language.component("line_breaks")
 def line_breaks(doc: Doc) -> Doc:
     """A sentence never runs across a line break: headlines, datelines and list items stand
-    alone, and the parser respects boundaries set before it."""
+    alone, and the parser respects boundaries set before it. Where the prefilter blanked the
+    words around a break, it has set the boundaries itself."""
     for token in doc[1:]:
         previous = doc[token.i - 1]
-        if previous.is_space and "\n" in previous.text and not token.is_space:
+        if (
+            previous.is_space
+            and "\n" in previous.text
+            and BLANK not in previous.text
+            and not token.is_space
+        ):
             token.is_sent_start = True
     return doc
 

@@ -4,15 +4,24 @@ Documents stream through in batches. Each batch is stored in one transaction tog
 claims and the incidents and verdicts they change, and the audit event that records them, so an
 interrupted run leaves the store as it was after the last whole batch, and re-running it picks up
 where it stopped. A run that stores nothing (everything known or rejected) writes nothing.
+
+Parsing and extraction, most of a run, happen in worker processes, one per core, forked once the
+extractor is built so they share its model; the main process deduplicates, fuses and writes one
+batch behind them. Only the main process touches the store, batches are written in input order,
+and the results are the same with any number of workers.
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
+import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +30,7 @@ from sqlalchemy import select
 
 from ceasefire import __version__
 from ceasefire.actors import ActorRegistry, load_actors
-from ceasefire.adjudicate import adjudicate
+from ceasefire.adjudicate import rejudge
 from ceasefire.agreement import BUNDLED_AGREEMENT, Sides, load_agreement
 from ceasefire.dedupe import DuplicateIndex
 from ceasefire.errors import InputError
@@ -29,10 +38,13 @@ from ceasefire.extract import Extractor
 from ceasefire.fuse import becomes_incident, fuse
 from ceasefire.gazetteer import Gazetteer, load_gazetteer
 from ceasefire.ingest import read_documents
+from ceasefire.keys import Signer
 from ceasefire.model import Agreement, Claim, Document, Incident, Source
 from ceasefire.store import DocumentRow, Store, now
 
 BATCH_SIZE = 64
+CHUNK_SIZE = 8  # documents a worker parses at a time: small, so a batch is shared out evenly
+CHUNKS_PER_WORKER = 250  # then the worker is replaced, so a long run's memory cannot creep up
 
 
 @dataclass
@@ -84,7 +96,9 @@ class RunReport:
     incidents_updated: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     run_id: int | None = None  # the run recorded in the store, once something was stored
-    seconds: Counter[str] = field(default_factory=Counter)  # by stage, for the benchmark
+    # by stage, for the benchmark: prefilter, parse and extract as the extracting processes
+    # spent them (summed over workers); "waiting for extraction" is the main process's share
+    seconds: Counter[str] = field(default_factory=Counter)
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(stage, count, detail) for the table the CLI prints."""
@@ -108,13 +122,24 @@ class RunReport:
 class Pipeline:
     """One run over a store: the extractor and the near-duplicate index are built once."""
 
-    def __init__(self, store: Store, knowledge: Knowledge | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        knowledge: Knowledge | None = None,
+        *,
+        workers: int | None = None,
+        prefilter: bool = True,
+    ) -> None:
         self.store = store
+        # processes that parse and extract; by default one per core this process may use
+        self.workers = _cores() if workers is None else workers
         self.knowledge = knowledge or Knowledge.from_store(store)
         self.sides = self.knowledge.sides
         actors = self.knowledge.actors
         self.roots = {a.id: actors.lineage(a.id)[-1] for a in actors}
-        self.extractor = Extractor(self.knowledge.actors, self.knowledge.gazetteer)
+        self.extractor = Extractor(
+            self.knowledge.actors, self.knowledge.gazetteer, prefilter=prefilter
+        )
         self.duplicates = DuplicateIndex()
         for doc_id, signature, duplicate_of in store.signatures():
             self.duplicates.restore(doc_id, signature, duplicate_of)
@@ -127,22 +152,34 @@ class Pipeline:
         published: date | None = None,
         on_error: Callable[[InputError], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
+        signer: Signer | None = None,
+        details: Mapping[str, object] | None = None,
     ) -> RunReport:
+        """Read `paths` through every stage. Each batch's audit event is signed by `signer`
+        (the installation unless a person ingests) and carries `details` (who asked for it)."""
         report = RunReport()
         items = read_documents(paths, outlet=outlet, published=published)
-        for batch in _batches(items, BATCH_SIZE):
-            docs: list[Document] = []
-            for item in batch:
-                report.read += 1
-                if isinstance(item, InputError):
-                    report.rejected.append(str(item))
-                    if on_error:
-                        on_error(item)
-                else:
-                    docs.append(item)
-            self._process(docs, report)
-            if on_progress:
-                on_progress(len(batch))
+        batches = _batches(items, BATCH_SIZE)
+        head = list(itertools.islice(batches, 2))  # a run of one batch is not worth a fork
+        pending: _Batch | None = None
+        parallel = self.workers > 1 and len(head) > 1 and _can_fork()
+        with self._extraction(parallel) as extract:
+            for batch in itertools.chain(head, batches):
+                docs: list[Document] = []
+                for item in batch:
+                    report.read += 1
+                    if isinstance(item, InputError):
+                        report.rejected.append(str(item))
+                        if on_error:
+                            on_error(item)
+                    else:
+                        docs.append(item)
+                prepared = self._prepare(docs, len(batch), report, extract)
+                if pending is not None:
+                    self._store(pending, report, signer, details or {}, on_progress)
+                pending = prepared
+            if pending is not None:
+                self._store(pending, report, signer, details or {}, on_progress)
         if report.run_id is not None:
             counts = {
                 "read": report.read,
@@ -163,9 +200,31 @@ class Pipeline:
             "agreement": f"{self.knowledge.agreement.id}@{self.knowledge.agreement.version}",
             "actors": str(len(self.knowledge.actors)),
             "places": str(len(self.knowledge.gazetteer)),
+            "prefilter": "on" if self.extractor.prefilter else "off",
         }
 
-    def _process(self, docs: list[Document], report: RunReport) -> None:
+    @contextmanager
+    def _extraction(self, parallel: bool) -> Iterator[_Submit]:
+        """How a batch's claims are extracted: here, when they are needed, or by a pool of
+        workers forked now, which start on the next batch while this process stores one."""
+        if not parallel:
+            yield lambda docs: lambda: _extract(self.extractor, docs)
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(self.workers, _adopt, (self.extractor,), CHUNKS_PER_WORKER) as pool:
+
+            def submit(docs: list[Document]) -> Callable[[], _Extracted]:
+                light = [replace(d, raw=b"") for d in docs]  # the raw bytes stay here
+                chunks = [light[i : i + CHUNK_SIZE] for i in range(0, len(light), CHUNK_SIZE)]
+                result = pool.map_async(_extract_chunk, chunks)
+                return lambda: _joined(result.get())
+
+            yield submit
+
+    def _prepare(
+        self, docs: list[Document], read: int, report: RunReport, extract: _Submit
+    ) -> _Batch:
+        """The batch's new documents, deduplicated, and their extraction under way."""
         known = self.store.known_document_ids(d.id for d in docs)
         fresh: dict[str, Document] = {}
         for doc in docs:
@@ -174,7 +233,7 @@ class Pipeline:
             else:
                 fresh[doc.id] = doc
         if not fresh:
-            return
+            return _Batch(read, {}, {}, lambda: ([], Counter()))
         # Earliest and fullest first, so an original heads its cluster when a batch holds both
         # it and its copies (a truncated copy is shorter than what it copies); documents are
         # stored in this order too, each after the original it points to.
@@ -189,17 +248,43 @@ class Pipeline:
             doc.ingested_at = now()
             report.near_duplicates += doc.duplicate_of is not None
         report.seconds["dedupe"] += time.perf_counter() - started
-        claims: list[Claim] = []
-        before = Counter(self.extractor.seconds)
-        for _doc, found in self.extractor.extract_many(fresh.values()):
-            claims.extend(found)
-        report.seconds.update(self.extractor.seconds - before)
+        return _Batch(read, fresh, signatures, extract(list(fresh.values())))
+
+    def _store(
+        self,
+        batch: _Batch,
+        report: RunReport,
+        signer: Signer | None,
+        details: Mapping[str, object],
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        """One batch, with its claims and the incidents and verdicts they change, in one
+        transaction."""
+        started = time.perf_counter()
+        claims, seconds = batch.claims()
+        report.seconds.update(seconds)
+        report.seconds["waiting for extraction"] += time.perf_counter() - started
+        if batch.fresh:
+            self._write(batch.fresh, batch.signatures, claims, report, signer, details)
+        if on_progress:
+            on_progress(batch.read)
+
+    def _write(
+        self,
+        fresh: dict[str, Document],
+        signatures: dict[str, bytes],
+        claims: list[Claim],
+        report: RunReport,
+        signer: Signer | None,
+        details: Mapping[str, object],
+    ) -> None:
         started = time.perf_counter()
         effective = self.knowledge.agreement.effective_from.date()
         if report.run_id is None:
             report.run_id = self.store.start_run("ingest", self.versions())
         subject = f"{len(fresh)} documents"
-        with self.store.session("ingest", subject=subject, details={"run": report.run_id}) as s:
+        details = {**(details or {}), "run": report.run_id}
+        with self.store.session("ingest", subject=subject, details=details, signer=signer) as s:
             # Holding the write lock now: another process may have stored some of these since
             # they were looked up; they are already stored, not stored twice.
             meanwhile = set(s.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(fresh))))
@@ -215,35 +300,106 @@ class Pipeline:
                 report.claims[claim.factuality.value] += 1
             eventful = [c for c in claims if becomes_incident(c, effective)]
             report.kept_as_claims += len(claims) - len(eventful)
-            for incident in self._fuse(eventful, fresh):
+            incidents = self._fuse(eventful, fresh)
+            for incident in incidents:
                 report.incidents_new += incident.id is None
                 report.incidents_updated += incident.id is not None
-                incident.verdict = adjudicate(incident, self.knowledge.agreement, self.sides)
+                incident.verdict = rejudge(incident, self.knowledge.agreement, self.sides)
                 report.verdicts[incident.verdict.status.value] += 1
-                self.store.save_incident(s, incident)
+            self.store.save_incidents(s, incidents)
         report.stored += len(fresh)
         report.seconds["store, fuse, adjudicate"] += time.perf_counter() - started
 
     def _fuse(self, claims: list[Claim], fresh: dict[str, Document]) -> list[Incident]:
         if not claims:
             return []
-        dated = [c for c in claims if c.date_from and c.date_to]
-        candidates: list[Incident] = []
-        if dated:
-            slack = timedelta(days=1)
-            candidates = self.store.incidents(
-                date_from=min(c.date_from for c in dated if c.date_from) - slack,
-                date_to=max(c.date_to for c in dated if c.date_to) + slack,
-            )
+        found: dict[int, Incident] = {}
+        for low, high in _windows(claims, slack=timedelta(days=1)):
+            for incident in self.store.incidents(date_from=low, date_to=high):
+                found.setdefault(incident.id or -1, incident)
+        # in the order one query over all the windows would give
+        candidates = sorted(found.values(), key=lambda i: (i.date_from or date.min, i.id or -1))
+        ids = [i.id for i in candidates if i.id]
         claims_of: dict[int, list[Claim]] = {}
-        for claim in self.store.claims(incident_ids=[i.id for i in candidates if i.id]):
-            claims_of.setdefault(claim.incident_id or -1, []).append(claim)
+        for start in range(0, len(ids), 500):
+            for claim in self.store.claims(incident_ids=ids[start : start + 500]):
+                claims_of.setdefault(claim.incident_id or -1, []).append(claim)
         doc_ids = {c.document_id for c in claims} | {
             c.document_id for group in claims_of.values() for c in group
         }
         sources = self.store.sources(doc_ids)
         sources.update({d.id: Source(d.id, d.outlet, d.duplicate_of) for d in fresh.values()})
-        return fuse(claims, candidates, claims_of, sources, self.roots)
+        return fuse(claims, candidates, claims_of, sources, self.roots, sides=self.sides)
+
+
+_Extracted = tuple[list[Claim], Counter[str]]  # a batch's claims, and the seconds by stage
+_Submit = Callable[[list[Document]], Callable[[], _Extracted]]
+
+
+@dataclass
+class _Batch:
+    """Documents of one batch on their way to the store."""
+
+    read: int  # items read, stored or not, for the progress bar
+    fresh: dict[str, Document]
+    signatures: dict[str, bytes]
+    claims: Callable[[], _Extracted]  # waits for the extraction if it is still running
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    """Workers share the parent's model by forking; where that is unavailable, one process."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+_worker_extractor: Extractor | None = None
+
+
+def _adopt(extractor: Extractor) -> None:
+    """A worker starts with the extractor it was forked with; Ctrl-C is the main process's."""
+    global _worker_extractor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_extractor = extractor
+
+
+def _extract_chunk(docs: list[Document]) -> _Extracted:
+    if _worker_extractor is None:
+        raise RuntimeError("a pipeline worker runs only in a pool made by Pipeline.run")
+    return _extract(_worker_extractor, docs)
+
+
+def _extract(extractor: Extractor, docs: list[Document]) -> _Extracted:
+    before = Counter(extractor.seconds)
+    claims = [claim for _, found in extractor.extract_many(docs) for claim in found]
+    return claims, extractor.seconds - before
+
+
+def _joined(parts: list[_Extracted]) -> _Extracted:
+    seconds: Counter[str] = Counter()
+    for _, part in parts:
+        seconds.update(part)
+    return [claim for found, _ in parts for claim in found], seconds
+
+
+def _windows(claims: Iterable[Claim], slack: timedelta) -> list[tuple[date, date]]:
+    """The days a batch's claims may share with stored incidents, as few disjoint ranges: a
+    report that also recalls a battle of two years ago must not make the batch read every
+    incident in between."""
+    spans = sorted(
+        (c.date_from - slack, c.date_to + slack) for c in claims if c.date_from and c.date_to
+    )
+    merged: list[tuple[date, date]] = []
+    for low, high in spans:
+        if merged and low <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
 def _batches(items: Iterable[Document | InputError], size: int) -> Iterator[list]:

@@ -302,15 +302,23 @@ def resolve_places(
     name ("the Yarmouk camp near Hajar al-Aswad"). A name tied to a governorate or town by
     "in"/"of" ("Maqrusah in the northern countryside of Quneitra") whose every namesake lies
     elsewhere is some place the gazetteer lacks: it is dropped, and the wider place stands.
+    A name the gazetteer does not know in any spelling is matched by its consonants among the
+    places of the governorates the sentence names ("Hezerma in Rural Damascus").
     """
-    found = [(span, *_candidates(gazetteer, span, None)) for span in spans]
-    found = [(span, text, places) for span, text, places in found if places]
+    resolved = [(span, *_candidates(gazetteer, span, None)) for span in spans]
+    found = [(span, text, places) for span, text, places in resolved if places]
     areas = {
         place.admin1
         for _, _, places in found
         for place in places[:1] + [p for p in places if p.kind == "governorate"]
         if place.admin1 and _coarser(place.precision, Precision.TOWN)
     }
+    if areas and len(found) < len(resolved):
+        sounding = [
+            (span, text, places or gazetteer.sounding_like(span.text, areas))
+            for span, text, places in resolved
+        ]
+        found = [(span, text, places) for span, text, places in sounding if places]
     areas = areas or ({hint} if hint else set())
     kept = []
     for span, text, places in found:

@@ -2,9 +2,12 @@
 
 Monitors (and admins) verify, reject, merge and correct incidents; each is one recorded review
 action, in one audited transaction, and the verdict is recomputed from the agreement afterwards,
-so a correction can never leave a stale verdict behind. A party's representative answers an
-incident attributed to their party (deny, explain, counter-claim): the answer is kept beside the
-evidence and marks the verdict disputed, and changes nothing else.
+so a correction can never leave a stale verdict behind. Reviews outlast new reports: when later
+claims are fused into a reviewed incident, its review status and the fields a monitor corrected
+(`Incident.corrected`, read back from the review record) stand, and the rest is fused again.
+A party's representative answers an incident attributed to their party (deny, explain,
+counter-claim): the answer is kept beside the evidence and marks the verdict disputed, and changes
+nothing else.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ceasefire.adjudicate import adjudicate
+from ceasefire.adjudicate import rejudge
 from ceasefire.errors import InputError
 from ceasefire.fuse import build_incident, summarise
 from ceasefire.keys import Signer
 from ceasefire.model import ActorMention, EventType, Incident, PlaceMention, ReviewStatus
 from ceasefire.pipeline import Knowledge
 from ceasefire.store import (
+    CORRECTED_FIELDS,
     IncidentRow,
     ResponseRow,
     ReviewRow,
@@ -35,7 +39,7 @@ from ceasefire.users import User
 
 REVIEWERS = ("admin", "monitor")
 RESPONSE_KINDS = ("deny", "explain", "counter_claim")
-CORRECTABLE = ("type", "perpetrators", "targets", "place", "date_from", "date_to")
+CORRECTABLE = tuple(CORRECTED_FIELDS)
 MAX_RESPONSE = 20_000
 
 
@@ -86,10 +90,7 @@ def _load(store: Store, session: Session, incident_id: int) -> tuple[Incident, I
 
 
 def _judge(incident: Incident, knowledge: Knowledge) -> None:
-    """Recompute the verdict; a party's dispute stands until it is answered by a review."""
-    disputed = incident.verdict.disputed if incident.verdict else False
-    verdict = adjudicate(incident, knowledge.agreement, knowledge.sides)
-    incident.verdict = replace(verdict, disputed=disputed)
+    incident.verdict = rejudge(incident, knowledge.agreement, knowledge.sides)
 
 
 def _verdict_view(incident: Incident) -> Any:
@@ -236,6 +237,7 @@ def _corrected(knowledge: Knowledge, incident: Incident, fields: Mapping[str, An
         new.date_to = _date("date_to", fields["date_to"])
     if new.date_from and new.date_to and new.date_from > new.date_to:
         raise InputError("date_to", "ends before date_from")
+    new.corrected = tuple(sorted({*incident.corrected, *(CORRECTED_FIELDS[f] for f in fields)}))
     new.summary = summarise(new)
     return new
 

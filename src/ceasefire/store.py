@@ -29,6 +29,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -36,11 +37,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -179,6 +182,20 @@ class ClaimRow(Audited, Base):
 
 class IncidentRow(Audited, Base):
     __tablename__ = "incidents"
+    # Lists page through incidents in date order under filters on these columns: with them all
+    # in one index, choosing a page reads the index, not the rows (migration 0005).
+    __table_args__ = (
+        Index(
+            "ix_incidents_listing",
+            "date_from",
+            "date_to",
+            "lon",
+            "lat",
+            "review_status",
+            "event_type",
+        ),
+        Audited.__table_args__,
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_type: Mapped[str] = mapped_column(String(40), index=True)
     summary: Mapped[str] = mapped_column(Text)
@@ -188,7 +205,7 @@ class IncidentRow(Audited, Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     admin1: Mapped[str | None] = mapped_column(String(100), index=True)
-    date_from: Mapped[date | None] = mapped_column(Date, index=True)
+    date_from: Mapped[date | None] = mapped_column(Date)
     date_to: Mapped[date | None] = mapped_column(Date, index=True)
     date_precision: Mapped[str] = mapped_column(String(10))
     fatalities_min: Mapped[int | None] = mapped_column(Integer)
@@ -345,6 +362,11 @@ def _lenient_text(connection: Connection) -> Iterator[None]:
         dbapi.text_factory = str
 
 
+def _pending_key(path: Path, key_id: str) -> Path:
+    """Where a rotation writes a new installation key until its event is committed."""
+    return path.with_name(f"{path.name}.{key_id[:16]}.new")
+
+
 def audited_tables() -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if t.info.get("audited")]
 
@@ -439,8 +461,9 @@ class Store:
         if action is None:
             maker, context = self._reader, _Audit("write")
         else:
-            who = signer or self.signer()
-            maker, context = self._writer, _Audit(action, subject, dict(details or {}), who)
+            if signer is None:
+                self.signer()  # a missing installation key stops a write before it begins
+            maker, context = self._writer, _Audit(action, subject, dict(details or {}), signer)
         with maker.begin() as session:
             session.info[_CONTEXT] = context
             yield session
@@ -470,21 +493,77 @@ class Store:
         elif registered:
             raise InputError(
                 path,
-                f"installation key not found; this store is signed with key {registered[0]:.16}: "
+                f"installation key not found; this store is signed with key {registered[-1]:.16}: "
                 f"restore that key file (or point {KEY_ENV} at it) to write; reading and "
                 "`ceasefire log verify` work without it",
             )
         else:
             key = create_key(path)
         signer = Signer(INSTALLATION, key)
-        if registered and signer.key_id not in registered:
-            raise InputError(
-                path,
-                f"key {signer.key_id:.16} is not the installation key of this store "
-                f"({registered[0]:.16}); restore that key file or point {KEY_ENV} at it",
-            )
+        if registered and signer.key_id != registered[-1]:
+            signer = self._finish_rotation(path, signer, registered)
         self._signer = signer
         return signer
+
+    def _finish_rotation(self, path: Path, signer: Signer, registered: list[str]) -> Signer:
+        """The current key when the key file holds a retired one because a rotation committed
+        but stopped before moving the new key into place; any other key is refused."""
+        pending = _pending_key(path, registered[-1])
+        if signer.key_id in registered and pending.exists():
+            fresh = Signer(INSTALLATION, read_key(pending))
+            if fresh.key_id == registered[-1]:
+                os.replace(pending, path)
+                return fresh
+        retired = "was retired by a key rotation" if signer.key_id in registered else "is not"
+        raise InputError(
+            path,
+            f"key {signer.key_id:.16} {retired} the installation key of this store "
+            f"({registered[-1]:.16}); restore that key file or point {KEY_ENV} at it",
+        )
+
+    def rotate_key(self) -> tuple[str, str]:
+        """Replace the installation key with a new one; returns (old, new) fingerprints.
+
+        The old key signs the event that registers the new one, and the new key signs the
+        rotation statement in that event, so the log shows both holders agreed. The new key is
+        written beside the old one first and moved into place once the event is committed: a
+        crash leaves either the old key in force or the new key ready (see `signer`)."""
+        old = self.signer()
+        path = self.key_path
+        assert path is not None  # signer() found or made the key file
+        new = Signer(INSTALLATION, Ed25519PrivateKey.generate())
+        pending = _pending_key(path, new.key_id)
+        create_key(pending, new.key)
+        details = {
+            "old": old.key_id,
+            "new": new.key_id,
+            "new_signature": new.sign(audit.rotation_statement(old.key_id, new.key_id)).hex(),
+        }
+        subject = f"installation key {new.key_id}"
+        try:
+            with self.session("key.rotate", subject=subject, details=details, signer=old) as s:
+                query = select(SigningKeyRow.id).where(SigningKeyRow.owner == INSTALLATION)
+                newest = s.scalars(query.order_by(SigningKeyRow.created_at.desc())).first()
+                if newest != old.key_id:
+                    raise InputError(path, "the installation key was rotated meanwhile; try again")
+                s.add(
+                    SigningKeyRow(
+                        id=new.key_id,
+                        owner=INSTALLATION,
+                        public_key=new.public_key,
+                        created_at=now(),
+                    )
+                )
+        except InputError:
+            pending.unlink(missing_ok=True)  # never registered, never to be used
+            raise
+        try:
+            os.replace(pending, path)
+        except FileNotFoundError:  # another process's `signer` already moved it into place
+            if Signer(INSTALLATION, read_key(path)).key_id != new.key_id:
+                raise
+        self._signer = new
+        return old.key_id, new.key_id
 
     def installation_key_id(self) -> str | None:
         """The fingerprint of the key file at hand, if any: `verify` holds the log to it."""
@@ -496,6 +575,7 @@ class Store:
             return None
 
     def _installation_keys(self) -> list[str]:
+        """Installation keys, oldest first: the last is the one in force."""
         query = select(SigningKeyRow.id).where(SigningKeyRow.owner == INSTALLATION)
         with self.session() as s:
             return list(s.scalars(query.order_by(SigningKeyRow.created_at)))
@@ -517,7 +597,11 @@ class Store:
         if not pending:
             return
         context = session.info.get(_CONTEXT) or _Audit("write")
-        signer = context.signer or self.signer()
+        if session.get_bind().dialect.name == "postgresql":
+            # A session begun without an action holds no lock yet (SQLite takes its lock at the
+            # first write); the advisory lock is reentrant, so writers that hold it lose nothing.
+            session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
+        signer = context.signer or self._in_force(session, self.signer())
         last = session.execute(
             select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc())
         ).first()
@@ -538,6 +622,16 @@ class Store:
             changes=self._digests(session, pending),
         )
         session.execute(insert(AuditEventRow).values(**asdict(sealed)))
+
+    def _in_force(self, session: Session, signer: Signer) -> Signer:
+        """The installation's signer, read again if another process rotated the key since this
+        one read it: a retired key signs nothing more."""
+        query = select(SigningKeyRow.id).where(SigningKeyRow.owner == INSTALLATION)
+        newest = session.scalars(query.order_by(SigningKeyRow.created_at.desc())).first()
+        if newest is None or newest == signer.key_id:
+            return signer
+        self._signer = None
+        return self.signer()
 
     def _start_log(self, session: Session, pending: set[_RowRef]) -> tuple[int, str]:
         """Event 1: registers the installation key, and adopts any rows that predate the log (a
@@ -614,10 +708,17 @@ class Store:
                 for r in s.scalars(select(SigningKeyRow))
             }
 
-    def events(self, last: int | None = None) -> Iterator[audit.Event]:
-        """The log's events in order (only the `last` few, if given), as stored."""
+    def events(
+        self, last: int | None = None, *, action: str | None = None, subject: str | None = None
+    ) -> Iterator[audit.Event]:
+        """The log's events in order (only the `last` few, or those of one action and subject,
+        if given), as stored."""
         table = AuditEventRow.__table__
         query = _raw(table).order_by(table.c.seq)
+        if action is not None:
+            query = query.where(table.c.action == action)
+        if subject is not None:
+            query = query.where(table.c.subject == subject)
         if last is not None:
             newest = select(table.c.seq).order_by(table.c.seq.desc()).limit(last).subquery()
             query = query.where(table.c.seq.in_(select(newest.c.seq)))
@@ -933,47 +1034,53 @@ class Store:
 
     def save_incident(self, session: Session, incident: Incident) -> None:
         """Insert or update an incident, its verdict, and point its claims at it."""
-        row = session.get(IncidentRow, incident.id) if incident.id is not None else None
-        if row is None:
-            row = IncidentRow()
-            session.add(row)
-        place = incident.place
-        row.event_type = incident.event_type.value
-        row.summary = incident.summary
-        row.perpetrators = [asdict(m) for m in incident.perpetrators]
-        row.targets = [asdict(m) for m in incident.targets]
-        row.place = _place_json(place)
-        row.lat = place.lat if place else None
-        row.lon = place.lon if place else None
-        row.admin1 = place.admin1 if place else None
-        row.date_from = incident.date_from
-        row.date_to = incident.date_to
-        row.date_precision = incident.date_precision.value
-        row.fatalities_min = incident.fatalities_min
-        row.fatalities_max = incident.fatalities_max
-        row.independent_sources = incident.independent_sources
-        row.confidence = incident.confidence
-        row.review_status = incident.review_status.value
+        self.save_incidents(session, [incident])
+
+    def save_incidents(self, session: Session, incidents: list[Incident]) -> None:
+        """`save_incident` for many: a pipeline batch changes hundreds of incidents, and a few
+        statements for all of them cost far less than a few for each."""
+        known = [i.id for i in incidents if i.id is not None]
+        rows: dict[int, IncidentRow] = {}
+        for start in range(0, len(known), 500):
+            query = select(IncidentRow).where(IncidentRow.id.in_(known[start : start + 500]))
+            rows.update((r.id, r) for r in session.scalars(query))
+        saved = []
+        for incident in incidents:
+            row = rows.get(incident.id) if incident.id is not None else None
+            if row is None:
+                row = IncidentRow()
+                session.add(row)
+            _fill_incident(row, incident)
+            saved.append(row)
         session.flush()
-        incident.id = row.id
-        claimed = select(ClaimRow).where(ClaimRow.id.in_(incident.claim_ids))
-        for claim_row in session.scalars(claimed):
-            claim_row.incident_id = row.id
-        if incident.verdict is not None:
-            v = incident.verdict
-            session.merge(
-                VerdictRow(
-                    incident_id=row.id,
-                    status=v.status.value,
-                    violator=v.violator,
-                    reason=v.reason.value,
-                    clause=v.clause,
-                    explanation=v.explanation,
-                    agreement_version=v.agreement_version,
-                    disputed=v.disputed,
-                    decided_at=now(),
-                )
-            )
+        owner: dict[int, int] = {}
+        for incident, row in zip(incidents, saved, strict=True):
+            incident.id = row.id
+            owner.update((claim_id, row.id) for claim_id in incident.claim_ids)
+        claim_ids = list(owner)
+        for start in range(0, len(claim_ids), 500):
+            claimed = select(ClaimRow).where(ClaimRow.id.in_(claim_ids[start : start + 500]))
+            for claim_row in session.scalars(claimed):
+                claim_row.incident_id = owner[claim_row.id]
+        judged = {i.id: i.verdict for i in incidents if i.id is not None and i.verdict is not None}
+        ids = list(judged)
+        verdicts: dict[int, VerdictRow] = {}
+        for start in range(0, len(ids), 500):
+            query = select(VerdictRow).where(VerdictRow.incident_id.in_(ids[start : start + 500]))
+            verdicts.update((v.incident_id, v) for v in session.scalars(query))
+        for incident_id, v in judged.items():
+            verdict = verdicts.get(incident_id)
+            if verdict is None:
+                verdict = VerdictRow(incident_id=incident_id)
+                session.add(verdict)
+            verdict.status = v.status.value
+            verdict.violator = v.violator
+            verdict.reason = v.reason.value
+            verdict.clause = v.clause
+            verdict.explanation = v.explanation
+            verdict.agreement_version = v.agreement_version
+            verdict.disputed = v.disputed
+            verdict.decided_at = now()
 
     def incidents(
         self,
@@ -984,48 +1091,82 @@ class Store:
         **filters: Any,
     ) -> list[Incident]:
         """Incidents with their verdicts, filtered as a monitor asks for them (see
-        `incident_query`), oldest first; `limit` and `offset` page through them."""
-        query = self.incident_query(ids=ids, **filters).order_by(
-            IncidentRow.date_from, IncidentRow.id
-        )
+        `incident_query`), oldest first; `limit` and `offset` page through them.
+
+        The page is chosen on narrow rows (ids and dates) and only its incidents are read in
+        full: sorting whole incident rows to keep a hundred of them is what made a page slow."""
+        chosen = self.incident_query(ids=ids, columns=[IncidentRow.id], **filters)
+        chosen = chosen.order_by(IncidentRow.date_from, IncidentRow.id)
         if limit is not None or offset:
-            query = query.limit(limit).offset(offset)
+            chosen = chosen.limit(limit).offset(offset)
         with self.session() as s:
-            rows = s.execute(query).all()
+            page = list(s.scalars(chosen))
+            rows: dict[int, tuple[IncidentRow, VerdictRow | None]] = {}
             claim_ids: dict[int, list[int]] = {}
-            found = [r[0].id for r in rows]
-            for i in range(0, len(found), 500):
-                chunk = found[i : i + 500]
+            corrected: dict[int, set[str]] = {}
+            for i in range(0, len(page), 500):
+                chunk = page[i : i + 500]
+                full = select(IncidentRow, VerdictRow).outerjoin(
+                    VerdictRow, VerdictRow.incident_id == IncidentRow.id
+                )
+                for incident, verdict in s.execute(full.where(IncidentRow.id.in_(chunk))).all():
+                    rows[incident.id] = (incident, verdict)
                 pairs = s.execute(
                     select(ClaimRow.incident_id, ClaimRow.id).where(ClaimRow.incident_id.in_(chunk))
                 )
                 for incident_id, claim_id in pairs:
                     claim_ids.setdefault(incident_id, []).append(claim_id)
-            return [_incident(i, v, sorted(claim_ids.get(i.id, []))) for i, v in rows]
+                corrections = select(ReviewRow.incident_id, ReviewRow.changes).where(
+                    ReviewRow.incident_id.in_(chunk), ReviewRow.action == "correct"
+                )
+                for incident_id, changes in s.execute(corrections):
+                    fields = {CORRECTED_FIELDS[k] for k in changes if k in CORRECTED_FIELDS}
+                    corrected.setdefault(incident_id, set()).update(fields)
+            return [
+                _incident(*rows[n], sorted(claim_ids.get(n, [])), corrected.get(n, set()))
+                for n in page
+                if n in rows
+            ]
 
     def count_incidents(self, **filters: Any) -> int:
         """How many incidents `incidents(**filters)` would return without a limit."""
-        query = select(func.count()).select_from(self.incident_query(**filters).subquery())
+        query = self.incident_query(columns=(func.count(),), **filters)
         with self.session() as s:
             return s.scalar(query) or 0
+
+    def sensitive_incidents(self, ids: Iterable[int]) -> set[int]:
+        """Which of these incidents rest on a document marked sensitive (see `export`)."""
+        wanted = sorted(set(ids))
+        found: set[int] = set()
+        with self.session() as s:
+            for i in range(0, len(wanted), 500):
+                query = (
+                    select(ClaimRow.incident_id)
+                    .join(DocumentRow, DocumentRow.id == ClaimRow.document_id)
+                    .where(DocumentRow.sensitive, ClaimRow.incident_id.in_(wanted[i : i + 500]))
+                )
+                found.update(s.scalars(query.distinct()))
+        return found
 
     def incident_points(self, **filters: Any) -> list[dict[str, Any]]:
         """What a map shows of each located incident matching `filters` (see
         `incident_query`), oldest first: a few columns, so a whole map comes in one request."""
         query = (
-            self.incident_query(**filters)
-            .with_only_columns(
-                IncidentRow.id,
-                IncidentRow.event_type,
-                IncidentRow.date_from,
-                IncidentRow.place,
-                IncidentRow.lat,
-                IncidentRow.lon,
-                IncidentRow.review_status,
-                IncidentRow.summary,
-                VerdictRow.status.label("verdict"),
-                VerdictRow.violator,
-                VerdictRow.disputed,
+            self.incident_query(
+                columns=(
+                    IncidentRow.id,
+                    IncidentRow.event_type,
+                    IncidentRow.date_from,
+                    IncidentRow.place,
+                    IncidentRow.lat,
+                    IncidentRow.lon,
+                    IncidentRow.review_status,
+                    IncidentRow.summary,
+                    VerdictRow.status.label("verdict"),
+                    VerdictRow.violator,
+                    VerdictRow.disputed,
+                ),
+                **filters,
             )
             .where(IncidentRow.lat.is_not(None), IncidentRow.lon.is_not(None))
             .order_by(IncidentRow.date_from, IncidentRow.id)
@@ -1036,6 +1177,7 @@ class Store:
     @staticmethod
     def incident_query(
         *,
+        columns: Iterable[Any] = (IncidentRow, VerdictRow),
         ids: Iterable[int] | None = None,
         verdict: str | None = None,
         violator: str | None = None,
@@ -1045,15 +1187,28 @@ class Store:
         bbox: tuple[float, float, float, float] | None = None,
         review_status: str | None = None,
         or_violator: str | None = None,
+        hide_reason: str | None = None,
+        hide_sensitive: bool = False,
         include_merged: bool = False,
     ) -> Any:
-        """The SELECT of (incident, verdict) rows for these filters, done in SQL so a page of a
-        large store costs what the page costs. `bbox` is west, south, east, north; incidents
-        without coordinates fall outside it. `review_status` keeps incidents in that state,
-        and, with `or_violator`, those attributed to that party too (what a party may see)."""
-        query = select(IncidentRow, VerdictRow).outerjoin(
-            VerdictRow, VerdictRow.incident_id == IncidentRow.id
-        )
+        """The SELECT of `columns` (incident and verdict rows unless given) for these filters,
+        done in SQL so a page of a large store costs what the page costs. `bbox` is west,
+        south, east, north; incidents without coordinates fall outside it. `review_status`
+        keeps incidents in that state, and, with `or_violator`, those attributed to that party
+        too (what a party may see). `hide_reason` leaves out incidents judged for that reason,
+        `hide_sensitive` those resting on a document marked sensitive.
+
+        Verdicts are joined only when the columns or the filters need them: a count of
+        incidents that joins every verdict reads every verdict."""
+        wanted = list(columns)
+        query = select(*wanted)
+        by_verdict = (verdict, violator, hide_reason, review_status and or_violator)
+        if any(by_verdict) or any(_of_table(c, VerdictRow) for c in wanted):
+            query = query.outerjoin_from(
+                IncidentRow, VerdictRow, VerdictRow.incident_id == IncidentRow.id
+            )
+        else:
+            query = query.select_from(IncidentRow)
         if ids is not None:
             query = query.where(IncidentRow.id.in_(list(ids)))
         if not include_merged:
@@ -1062,6 +1217,15 @@ class Store:
             query = query.where(VerdictRow.status == verdict)
         if violator:
             query = query.where(VerdictRow.violator == violator)
+        if hide_reason:
+            query = query.where(or_(VerdictRow.reason.is_(None), VerdictRow.reason != hide_reason))
+        if hide_sensitive:
+            sensitive = (
+                select(ClaimRow.id)
+                .join(DocumentRow, DocumentRow.id == ClaimRow.document_id)
+                .where(ClaimRow.incident_id == IncidentRow.id, DocumentRow.sensitive)
+            )
+            query = query.where(~sensitive.exists())
         if event_type:
             query = query.where(IncidentRow.event_type == event_type)
         if date_from:
@@ -1074,11 +1238,19 @@ class Store:
                 IncidentRow.lon.between(west, east), IncidentRow.lat.between(south, north)
             )
         if review_status is not None:
-            wanted = IncidentRow.review_status == review_status
+            visible = IncidentRow.review_status == review_status
             if or_violator is not None:
-                wanted = or_(wanted, VerdictRow.violator == or_violator)
-            query = query.where(wanted)
+                visible = or_(visible, VerdictRow.violator == or_violator)
+            query = query.where(visible)
         return query
+
+
+def _of_table(column: Any, row: type[Base]) -> bool:
+    """Whether a selected column (or the row entity itself) comes from `row`'s table."""
+    if column is row:
+        return True
+    table = getattr(getattr(column, "element", column), "table", None)
+    return table is row.__table__
 
 
 def _document(r: DocumentRow) -> Document:
@@ -1122,7 +1294,29 @@ def _claim(r: ClaimRow) -> Claim:
     )
 
 
-def _incident(r: IncidentRow, v: VerdictRow | None, claim_ids: list[int]) -> Incident:
+def _fill_incident(row: IncidentRow, incident: Incident) -> None:
+    place = incident.place
+    row.event_type = incident.event_type.value
+    row.summary = incident.summary
+    row.perpetrators = [asdict(m) for m in incident.perpetrators]
+    row.targets = [asdict(m) for m in incident.targets]
+    row.place = _place_json(place)
+    row.lat = place.lat if place else None
+    row.lon = place.lon if place else None
+    row.admin1 = place.admin1 if place else None
+    row.date_from = incident.date_from
+    row.date_to = incident.date_to
+    row.date_precision = incident.date_precision.value
+    row.fatalities_min = incident.fatalities_min
+    row.fatalities_max = incident.fatalities_max
+    row.independent_sources = incident.independent_sources
+    row.confidence = incident.confidence
+    row.review_status = incident.review_status.value
+
+
+def _incident(
+    r: IncidentRow, v: VerdictRow | None, claim_ids: list[int], corrected: Iterable[str] = ()
+) -> Incident:
     verdict = None
     if v is not None:
         verdict = Verdict(
@@ -1151,7 +1345,19 @@ def _incident(r: IncidentRow, v: VerdictRow | None, claim_ids: list[int]) -> Inc
         summary=r.summary,
         review_status=ReviewStatus(r.review_status),
         verdict=verdict,
+        corrected=tuple(sorted(corrected)),
     )
+
+
+# What a review's "correct" records changing (its `changes` keys) -> the Incident field it sets.
+CORRECTED_FIELDS = {
+    "type": "event_type",
+    "perpetrators": "perpetrators",
+    "targets": "targets",
+    "place": "place",
+    "date_from": "date_from",
+    "date_to": "date_to",
+}
 
 
 class ReviewRow(Audited, Base):
@@ -1180,3 +1386,24 @@ class ResponseRow(Audited, Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AcceptanceRow(Audited, Base):
+    """A party's signed acceptance of one agreement version (see `ceasefire.positions`): the
+    statement exactly as signed (its time included), its signature, and the statement's fields
+    for querying."""
+
+    __tablename__ = "acceptances"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "version", "agreement_sha256", "party"),
+        Audited.__table_args__,
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    agreement_sha256: Mapped[str] = mapped_column(String(64))  # of the agreement text accepted
+    party: Mapped[str] = mapped_column(String(100))
+    signer: Mapped[str] = mapped_column(String(100))
+    key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    statement: Mapped[str] = mapped_column(Text)  # canonical JSON, the bytes the signature covers
+    signature: Mapped[bytes] = mapped_column(LargeBinary)

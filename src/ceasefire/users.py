@@ -144,6 +144,12 @@ def users(store: Store) -> list[User]:
         return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
 
 
+def find_user(store: Store, name: str) -> User | None:
+    with store.session() as s:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+    return _user(row) if row is not None else None
+
+
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The active user with this name and password, or None (which of the two was wrong is not
     said)."""

@@ -1,6 +1,7 @@
-"""The JSON API under /api: incidents, exports, the situation report, review actions and party
-responses (OpenAPI at /api/openapi.json). Records have the export contract's shape (SPEC §6), so a
-client reads the API and the open data the same way.
+"""The JSON API under /api: incidents, exports, the situation report, review actions, party
+responses and report uploads (OpenAPI at /api/openapi.json). Records have the export contract's
+shape (SPEC §6), so a client reads the API and the open data the same way; for callers other
+than monitors they are protected (see `ceasefire.export`).
 
 Writes made with an API token are signed by the installation, with the user named in the event's
 details: a token cannot open its owner's password-sealed key (see `ceasefire.keys`)."""
@@ -13,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ceasefire import export, review
 from ceasefire.errors import InputError
@@ -22,7 +24,8 @@ from ceasefire.report import situation_report
 from ceasefire.store import Store
 from ceasefire.users import User
 from ceasefire.web.auth import Viewer, bearer_viewer
-from ceasefire.web.query import BBox, Filters, count, matching, one, records, visibility
+from ceasefire.web.query import BBox, Filters, count, history, matching, one, points, records
+from ceasefire.web.uploads import Rejected, TooLarge, published_day, read_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -65,6 +68,10 @@ def get_filters(
     party: Annotated[str | None, Query(description="The violating party's id")] = None,
     verdict: VerdictStatus | None = None,
     type: Annotated[EventType | None, Query(description="Event type")] = None,
+    territory: Annotated[
+        Literal["all", "inside"],
+        Query(description="inside: leave out incidents outside the agreement's territory"),
+    ] = "all",
 ) -> Filters:
     box = None
     if bbox is not None:
@@ -73,7 +80,7 @@ def get_filters(
         except ValueError as exc:  # shaped like FastAPI's own 422s, as the schema says
             problem = {"type": "value_error", "loc": ["query", "bbox"], "msg": str(exc)}
             raise RequestValidationError([{**problem, "input": bbox}]) from exc
-    return Filters(date_from, date_to, party, verdict, type, box)
+    return Filters(date_from, date_to, party, verdict, type, box, territory == "all")
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]
@@ -94,7 +101,7 @@ def list_incidents(
         "total": count(store, viewer, filters),
         "limit": limit,
         "offset": offset,
-        "incidents": records(store, knowledge, page),
+        "incidents": records(store, knowledge, page, viewer),
     }
 
 
@@ -107,8 +114,8 @@ def get_incident(
     incident = one(store, viewer, incident_id)
     if incident is None:  # hidden and missing look the same, so ids say nothing
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    record = records(store, knowledge, [incident])[0]
-    record["reviews"] = [review.as_json(r) for r in review.history(store, incident_id)]
+    record = records(store, knowledge, [incident], viewer)[0]
+    record["reviews"] = [review.as_json(r) for r in history(store, viewer, incident_id)]
     record["responses"] = [review.as_json(r) for r in review.responses(store, incident_id)]
     return record
 
@@ -122,7 +129,7 @@ def export_incidents(
     format: Literal["json", "csv", "geojson"] = "json",
 ) -> Response:
     """Open data as `ceasefire export` writes it, limited to what the caller may see."""
-    chosen = records(store, knowledge, matching(store, viewer, filters))
+    chosen = records(store, knowledge, matching(store, viewer, filters), viewer)
     return Response(export.render(format, chosen, knowledge), media_type=MEDIA_TYPES[format])
 
 
@@ -135,7 +142,7 @@ def report(
     until: date | None = None,
 ) -> Response:
     """The Markdown situation report for a period, over what the caller may see."""
-    chosen = records(store, knowledge, matching(store, viewer, Filters(since, until)))
+    chosen = records(store, knowledge, matching(store, viewer, Filters(since, until)), viewer)
     text = situation_report(chosen, knowledge.agreement, (since, until), head=store.head())
     return Response(text, media_type="text/markdown; charset=utf-8")
 
@@ -171,6 +178,13 @@ class PartyResponse(BaseModel):
     text: str = Field(min_length=1, max_length=review.MAX_RESPONSE)
 
 
+def _problems(*messages: str) -> RequestValidationError:
+    """FastAPI's own 422 shape (what the schema documents), one entry per one-line message."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ["body"], "msg": m, "input": None} for m in messages]
+    )
+
+
 def _refusal(exc: Exception) -> HTTPException | RequestValidationError:
     """403 and 404 say why in `detail`; a bad request body gets FastAPI's own 422 shape (what
     the schema documents), with the one-line message."""
@@ -178,8 +192,7 @@ def _refusal(exc: Exception) -> HTTPException | RequestValidationError:
         return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
     if isinstance(exc, review.NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    problem = {"type": "value_error", "loc": ["body"], "msg": str(exc), "input": None}
-    return RequestValidationError([problem])
+    return _problems(str(exc))
 
 
 @router.post("/incidents/{incident_id}/review")
@@ -204,7 +217,7 @@ def review_incident(
             done = review.correct(store, knowledge, incident_id, body.changes, user, note=body.note)
     except (review.NotAllowed, review.NotFound, InputError) as exc:
         raise _refusal(exc) from exc
-    return records(store, knowledge, [done])[0]
+    return records(store, knowledge, [done], Viewer(user))[0]
 
 
 @router.post("/incidents/{incident_id}/responses", status_code=status.HTTP_201_CREATED)
@@ -221,11 +234,70 @@ def respond_to_incident(
     return review.as_json(filed)
 
 
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "Reports: .txt .md .html .jsonl .xml/.rss/.atom",
+                        },
+                        "outlet": {"type": "string", "description": "For reports naming none"},
+                        "published": {
+                            "type": "string",
+                            "format": "date",
+                            "description": "For reports without a date",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/documents",
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        413: {"description": "The upload is larger than the limit"},
+        422: {"description": "A file, line or entry is bad; nothing was stored"},
+    },
+)
+async def ingest_documents(request: Request, user: UserDep) -> dict[str, Any]:
+    """Reports uploaded as files, read and checked as `ceasefire ingest` reads them, then run
+    through the pipeline: all stored, or, if any file, line or entry is bad, none. Monitors and
+    admins only. Returns the run's counts and the incidents the reports are in."""
+    if user.role not in review.REVIEWERS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"{user.name} ({user.role}) may not ingest documents"
+        )
+    try:
+        uploads, fields = await read_upload(request)
+        day = published_day(fields.get("published"))
+        outlet = fields.get("outlet") or None
+        ingester = request.app.state.ingester
+        return await run_in_threadpool(
+            lambda: ingester.ingest(uploads, by=user.name, outlet=outlet, published=day)
+        )
+    except TooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
+    except Rejected as exc:
+        raise _problems(*(str(e) for e in exc.errors)) from exc
+
+
 @router.get("/map")
-def incident_map(store: StoreDep, viewer: ViewerDep, filters: FiltersDep) -> dict[str, Any]:
+def incident_map(
+    store: StoreDep, knowledge: KnowledgeDep, viewer: ViewerDep, filters: FiltersDep
+) -> dict[str, Any]:
     """Every matching incident as a GeoJSON point with what the map shows and filters on: the
     whole map in one request, without the evidence."""
-    scope = {**filters.store_filters(), **visibility(viewer)}
     features = [
         {
             "type": "Feature",
@@ -243,7 +315,7 @@ def incident_map(store: StoreDep, viewer: ViewerDep, filters: FiltersDep) -> dic
                 "summary": p["summary"],
             },
         }
-        for p in store.incident_points(**scope)
+        for p in points(store, knowledge, viewer, filters)
     ]
     return {"type": "FeatureCollection", "features": features}
 

@@ -7,20 +7,24 @@ id and the CSRF token its forms must echo.
 
 What each role may see: the public sees verified incidents only; a party's representative also
 sees every incident attributed to their party (to answer it); monitors, guarantors and admins see
-everything. `Viewer.sees` decides it for one incident; `query.visibility` states the same rule as
-store filters for lists, and the API tests hold the two together.
+everything. `Viewer.scope` states the rule once, as store filters, and every way of reaching an
+incident (a list, a count, the map, one incident by its id) goes through it.
+
+Who sent a report marked sensitive, and exactly where it puts an incident, only monitors (and
+admins) see (`Viewer.sees_sources`); everyone else gets the records `export` protects.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import HTTPException, Request, status
 
 from ceasefire import users
 from ceasefire.keys import Signer
-from ceasefire.model import Incident, ReviewStatus
+from ceasefire.model import ReviewStatus
 from ceasefire.review import REVIEWERS
 from ceasefire.store import Store
 
@@ -52,11 +56,17 @@ class Viewer:
     def reviews(self) -> bool:
         return self.role in REVIEWERS
 
-    def sees(self, incident: Incident) -> bool:
-        if self.sees_everything or incident.review_status is ReviewStatus.VERIFIED:
-            return True
-        verdict = incident.verdict
-        return self.party is not None and verdict is not None and verdict.violator == self.party
+    @property
+    def sees_sources(self) -> bool:
+        """Sees who sent a sensitive report and the precise place of what it reports."""
+        return self.role in REVIEWERS
+
+    def scope(self) -> dict[str, Any]:
+        """What this viewer may see, as filters of `Store.incident_query`, so the database
+        leaves out the rest."""
+        if self.sees_everything:
+            return {}
+        return {"review_status": ReviewStatus.VERIFIED.value, "or_violator": self.party}
 
 
 def bearer_viewer(store: Store, request: Request) -> Viewer:

@@ -1,10 +1,10 @@
-"""The pages: dashboard with the map, incident page with its evidence, sign-in, and the forms
-through which monitors review and parties answer. Rendered on the server (Jinja2); the map is the
-only part that needs JavaScript."""
+"""The pages: dashboard with the map, incident page with its evidence, sign-in, the forms
+through which monitors review and upload reports and parties answer, and each person's API
+tokens. Rendered on the server (Jinja2); the map is the only part that needs JavaScript."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,18 +13,24 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
-from ceasefire import review, users
+from ceasefire import positions, review, users
 from ceasefire.errors import InputError
 from ceasefire.keys import Signer
 from ceasefire.model import EventType, Incident, ReviewStatus, VerdictStatus
 from ceasefire.report import compliance
+from ceasefire.store import Store
+from ceasefire.web import tokens
 from ceasefire.web.api import KnowledgeDep, StoreDep
 from ceasefire.web.auth import Viewer, check_csrf, csrf_token
-from ceasefire.web.query import Filters, matching, one, records
+from ceasefire.web.query import Filters, history, matching, one, records, shown
+from ceasefire.web.query import count as count_visible
+from ceasefire.web.uploads import MAX_UPLOAD_BYTES, Rejected, TooLarge, published_day, read_upload
 
 router = APIRouter(include_in_schema=False)
-FILTER_FIELDS = ("party", "verdict", "type", "date_from", "date_to")
+FILTER_FIELDS = ("party", "verdict", "type", "date_from", "date_to", "territory")
+PROTECTED = "protected source"  # what others than monitors see of who sent a sensitive report
 TABLE_ROWS = 500  # the dashboard's table; the map, the counts and the exports cover them all
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["csrf_token"] = csrf_token
@@ -39,7 +45,9 @@ PageViewer = Annotated[Viewer, Depends(page_viewer)]
 
 
 def _page_filters(params: dict[str, str]) -> Filters:
-    """The dashboard's filter form; empty fields mean no filter, unreadable ones are ignored."""
+    """The dashboard's filter form; empty fields mean no filter, unreadable ones are ignored.
+    Incidents outside the agreement's territory are left out unless asked for (`territory`):
+    they are judged, but they are not what the dashboard is for."""
 
     def day(name: str) -> date | None:
         try:
@@ -55,6 +63,7 @@ def _page_filters(params: dict[str, str]) -> Filters:
         party=params.get("party") or None,
         verdict=VerdictStatus(verdict) if verdict in {v.value for v in VerdictStatus} else None,
         type=EventType(kind) if kind in {t.value for t in EventType} else None,
+        outside_territory=params.get("territory") == "all",
     )
 
 
@@ -133,6 +142,12 @@ def dashboard(
     params = dict(request.query_params)
     filters = _page_filters(params)
     found = matching(store, viewer, filters)
+    outside = 0
+    if not filters.outside_territory:
+        outside = count_visible(store, viewer, replace(filters, outside_territory=True))
+        outside -= len(found)
+    chosen = {k: v for k, v in params.items() if v and k in FILTER_FIELDS}
+    chosen["territory"] = "all" if filters.outside_territory else "inside"  # as the API reads it
     parties = [(p.id, p.name) for p in knowledge.agreement.parties]
     return templates.TemplateResponse(
         request,
@@ -144,9 +159,11 @@ def dashboard(
             "parties": parties,
             "verdicts": [v.value for v in VerdictStatus],
             "types": [t.value for t in EventType],
-            "incidents": found[:TABLE_ROWS],
+            "incidents": shown(store, knowledge, found[:TABLE_ROWS], viewer),
             "total": len(found),
-            "query": urlencode({k: v for k, v in params.items() if v and k in FILTER_FIELDS}),
+            "outside": outside,
+            "show_outside": urlencode({**chosen, "territory": "all"}),
+            "query": urlencode(chosen),
             "per_party": _per_party(found, parties),
             "timeline": timeline(found, [p for p, _ in parties]),
             "party_index": {p: n for n, (p, _) in enumerate(parties)},
@@ -155,15 +172,48 @@ def dashboard(
 
 
 @router.get("/agreement", response_class=HTMLResponse)
-def agreement_page(request: Request, knowledge: KnowledgeDep, viewer: PageViewer) -> HTMLResponse:
-    """Parties, guarantors, excluded groups with the basis of each designation, and clauses."""
+def agreement_page(
+    request: Request, store: StoreDep, knowledge: KnowledgeDep, viewer: PageViewer
+) -> HTMLResponse:
+    """Parties with their signed acceptance, guarantors, excluded groups with the basis of each
+    designation, and clauses."""
     actors = knowledge.actors
+    agreement = knowledge.agreement
 
     def name(actor_id: str) -> str:
         return actors.get(actor_id).name if actor_id in actors else actor_id
 
-    context = {"viewer": viewer, "agreement": knowledge.agreement, "name": name}
+    signed = positions.acceptances(store, agreement.id, agreement.version)
+    accepted = {p.id: [a for a in signed if a.party == p.id] for p in agreement.parties}
+    context = {
+        "viewer": viewer,
+        "agreement": agreement,
+        "name": name,
+        "accepted": accepted,
+        "may_accept": viewer.party in accepted
+        and viewer.signer is not None
+        and not any(a.verifies for a in accepted[viewer.party]),
+        "error": request.query_params.get("error"),
+    }
     return templates.TemplateResponse(request, "agreement.html", context)
+
+
+@router.post("/agreement/accept")
+def accept_form(
+    request: Request, store: StoreDep, viewer: PageViewer, csrf: Annotated[str, Form()]
+) -> RedirectResponse:
+    """A party representative's acceptance of the agreement, signed with their own key."""
+    check_csrf(request, csrf)
+    user, signer = _signed_in(viewer)
+    if signer is None or user.role != "party":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a party's representative accepts")
+    try:
+        positions.accept(store, signer)
+    except review.NotAllowed as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except InputError as exc:
+        return RedirectResponse(f"/agreement?error={quote(str(exc))}", status.HTTP_303_SEE_OTHER)
+    return RedirectResponse("/agreement", status.HTTP_303_SEE_OTHER)
 
 
 AWAITING = (ReviewStatus.REPORTED, ReviewStatus.CORROBORATED)
@@ -197,9 +247,10 @@ def report_page(
         {
             "date_from": request.query_params.get("since", ""),
             "date_to": request.query_params.get("until", ""),
+            "territory": "all",  # a report accounts for every incident of the period
         }
     )
-    chosen = records(store, knowledge, matching(store, viewer, params))
+    chosen = records(store, knowledge, matching(store, viewer, params), viewer)
 
     def status_is(value: str) -> list[dict[str, Any]]:
         return [r for r in chosen if (r["verdict"] or {}).get("status") == value]
@@ -239,7 +290,12 @@ def sources_page(
     source who must stay protected."""
     if not viewer.sees_everything:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "sources are for monitors and guarantors")
-    documents = store.documents()
+    documents = [
+        d
+        if viewer.sees_sources or not d.sensitive
+        else replace(d, outlet=PROTECTED, title=None, url=None, external_id=None)
+        for d in store.documents()
+    ]
     by_id = {d.id: d for d in documents}
     names = sorted({d.outlet or "unknown outlet" for d in documents})
     outlets = [
@@ -298,16 +354,22 @@ def incident_page(
     incident = one(store, viewer, incident_id)
     if incident is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    record = records(store, knowledge, [incident])[0]
+    record = records(store, knowledge, [incident], viewer)[0]
     texts = {d.id: d for d in store.documents(s["document"] for s in record["sources"])}
-    sources = [
-        {
-            **source,
-            "title": texts[source["document"]].title,
-            "pieces": segments(texts[source["document"]].text, source["evidence"]),
-        }
-        for source in record["sources"]
-    ]
+    sources = []
+    for source in record["sources"]:
+        document = texts[source["document"]]
+        if document.sensitive and not viewer.sees_sources:
+            # the evidence only: the rest of a protected report may say who wrote it
+            title, pieces = None, []
+            for e in source["evidence"]:
+                pieces += [(" … ", False)] if pieces else []
+                pieces.append((e["text"], True))
+        else:
+            title, pieces = document.title, segments(document.text, source["evidence"])
+        sources.append(
+            {**source, "title": title, "pieces": pieces, "sensitive": document.sensitive}
+        )
     clause = next(
         (c for c in knowledge.agreement.clauses if c.id == (record["verdict"] or {}).get("clause")),
         None,
@@ -322,8 +384,9 @@ def incident_page(
             "r": record,
             "clause": clause,
             "sources": sources,
-            "reviews": review.history(store, incident_id),
+            "reviews": history(store, viewer, incident_id),
             "responses": review.responses(store, incident_id),
+            "signatures": positions.response_signatures(store, incident_id),
             "may_respond": viewer.party is not None
             and verdict is not None
             and verdict.violator == viewer.party,
@@ -363,6 +426,111 @@ def logout(request: Request, csrf: Annotated[str, Form()]) -> RedirectResponse:
     check_csrf(request, csrf)
     request.app.state.signins.sign_out(request)
     return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+
+
+def _tokens_page(
+    request: Request, store: Store, viewer: Viewer, **shown: Any
+) -> HTMLResponse | RedirectResponse:
+    if viewer.user is None:
+        return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    context = {
+        "viewer": viewer,
+        "tokens": tokens.tokens_of(store, viewer.user.name),
+        "max_label": tokens.MAX_LABEL,
+        "error": request.query_params.get("error"),
+        **shown,
+    }
+    response = templates.TemplateResponse(request, "tokens.html", context)
+    response.headers["Cache-Control"] = "no-store"  # a new token is on it
+    return response
+
+
+@router.get("/tokens", response_model=None)
+def tokens_list(
+    request: Request, store: StoreDep, viewer: PageViewer
+) -> HTMLResponse | RedirectResponse:
+    """The signed-in person's API tokens."""
+    return _tokens_page(request, store, viewer)
+
+
+@router.post("/tokens", response_model=None)
+def token_create(
+    request: Request,
+    store: StoreDep,
+    viewer: PageViewer,
+    csrf: Annotated[str, Form()],
+    label: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """A new token for the signed-in person, signed with their key and shown this once."""
+    check_csrf(request, csrf)
+    user, signer = _signed_in(viewer)
+    label = label.strip()
+    if len(label) > tokens.MAX_LABEL:
+        problem = f"a label is at most {tokens.MAX_LABEL} characters"
+        return RedirectResponse(f"/tokens?error={quote(problem)}", status.HTTP_303_SEE_OTHER)
+    try:
+        token = users.issue_token(store, user.name, label, signer=signer)
+    except InputError as exc:
+        return RedirectResponse(f"/tokens?error={quote(str(exc))}", status.HTTP_303_SEE_OTHER)
+    return _tokens_page(request, store, viewer, new_token=token, new_label=label)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def token_revoke(
+    token_id: int,
+    request: Request,
+    store: StoreDep,
+    viewer: PageViewer,
+    csrf: Annotated[str, Form()],
+) -> RedirectResponse:
+    """Revoke one of the signed-in person's own tokens; another's is not found."""
+    check_csrf(request, csrf)
+    user, signer = _signed_in(viewer)
+    if not tokens.revoke_own(store, user.name, token_id, signer=signer):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live token {token_id} of yours")
+    return RedirectResponse("/tokens", status.HTTP_303_SEE_OTHER)
+
+
+def _upload_page(
+    request: Request, viewer: Viewer, status_code: int = 200, **shown: Any
+) -> HTMLResponse:
+    if not viewer.reviews:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "uploading reports is for monitors")
+    context = {"viewer": viewer, "limit_mb": MAX_UPLOAD_BYTES // 2**20, **shown}
+    return templates.TemplateResponse(request, "upload.html", context, status_code=status_code)
+
+
+@router.get("/upload", response_model=None)
+def upload_form(request: Request, viewer: PageViewer) -> HTMLResponse | RedirectResponse:
+    if viewer.user is None:
+        return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    return _upload_page(request, viewer)
+
+
+@router.post("/upload")
+async def upload(request: Request, viewer: PageViewer) -> HTMLResponse:
+    """Reports uploaded from the page, stored as the API stores them, the run signed with the
+    monitor's own key."""
+    user, signer = _signed_in(viewer)
+    _upload_page(request, viewer)  # refuses those who may not
+    try:
+        uploads, fields = await read_upload(request)
+        check_csrf(request, fields.get("csrf", ""))
+        day = published_day(fields.get("published"))
+        outlet = fields.get("outlet") or None
+        ingester = request.app.state.ingester
+        report = await run_in_threadpool(
+            lambda: ingester.ingest(
+                uploads, by=user.name, signer=signer, outlet=outlet, published=day
+            )
+        )
+    except TooLarge as exc:
+        return _upload_page(request, viewer, status.HTTP_413_CONTENT_TOO_LARGE, errors=[exc])
+    except Rejected as exc:
+        return _upload_page(
+            request, viewer, status.HTTP_422_UNPROCESSABLE_CONTENT, errors=exc.errors
+        )
+    return _upload_page(request, viewer, report=report)
 
 
 def _back(incident_id: int, error: str | None = None) -> RedirectResponse:
