@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from ceasefire import audit
 from ceasefire.cli import app
 from ceasefire.errors import InputError
+from ceasefire.keys import Signer
 from ceasefire.pipeline import init_store
 from ceasefire.store import Store
 from ceasefire.users import (
@@ -21,6 +23,7 @@ from ceasefire.users import (
     revoke_token,
     set_active,
     set_role,
+    token_access,
     unlock,
     user_for_token,
     users,
@@ -148,10 +151,66 @@ def test_user_commands(tmp_path):
     assert bad.output.strip().splitlines() == [
         "error: --role: 'chief' is not one of admin, monitor, guarantor, party:PARTY"
     ]
-    token = runner.invoke(app, ["--db", str(db), "user", "token", "mia"]).output.strip()
+    asked = runner.invoke(app, ["--db", str(db), "user", "token", "mia"], input=f"{PASSWORD}\n")
+    assert asked.exit_code == 0, asked.output
+    token = asked.output.strip().splitlines()[-1]  # after the password prompt
     store = Store.open(str(db))
-    assert user_for_token(store, token).name == "mia"
+    user, signer = token_access(store, token)
+    assert user.name == "mia" and signer.name == "mia" and signer.key_id == user.key_id
+    [issued] = store.events(last=1)
+    assert (issued.action, issued.actor) == ("token.issue", "mia")
+    wrong = runner.invoke(
+        app, ["--db", str(db), "user", "token", "mia"], env={"CEASEFIRE_PASSWORD": "not it at all"}
+    )
+    assert wrong.exit_code == 1 and "wrong name or password" in wrong.output
     assert runner.invoke(app, ["--db", str(db), "user", "role", "mia", "admin"]).exit_code == 0
     listing = runner.invoke(app, ["--db", str(db), "user", "list"]).output
     assert "opposition" in listing and "admin" in listing
     assert audit.verify(store).ok
+
+
+def test_a_token_issued_with_the_key_open_carries_the_key_until_it_is_revoked(tmp_path):
+    store = Store.open(str(tmp_path / "t.db"))
+    init_store(store)
+    add_user(store, "rep", "party:government", PASSWORD)
+    add_user(store, "other", "monitor", PASSWORD)
+    own = unlock(store, "rep", PASSWORD)
+    personal = issue_token(store, "rep", "laptop", signer=own)
+    user, signer = token_access(store, personal)
+    assert user.name == "rep" and (signer.name, signer.key_id) == ("rep", own.key_id)
+    assert token_access(store, personal + "x") is None
+    legacy = issue_token(store, "rep", "script")  # the installation issues it: no key to carry
+    assert token_access(store, legacy)[1] is None
+    for_other = issue_token(store, "rep", "x", signer=unlock(store, "other", PASSWORD))
+    assert token_access(store, for_other)[1] is None  # another's key is never sealed for rep
+    with pytest.raises(InputError, match="not theirs"):
+        issue_token(store, "rep", signer=Signer("rep", unlock(store, "other", PASSWORD).key))
+
+    def sealed(token: str) -> str | None:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with sqlite3.connect(store.engine.url.database) as db:
+            found = db.execute(
+                "SELECT k.sealed_key FROM api_token_keys k JOIN api_tokens t ON t.id = k.token_id"
+                " WHERE t.token_hash = ?",
+                (digest,),
+            ).fetchone()
+        return found[0] if found else None
+
+    copy = sealed(personal)
+    assert copy is not None and sealed(legacy) is None
+    assert own.key.private_bytes_raw() not in copy.encode()
+    second = issue_token(store, "rep", "phone", signer=own)
+    assert revoke_token(store, personal) is True
+    assert token_access(store, personal) is None and sealed(personal) is None
+    result = audit.verify(store)  # the sealed copies are audited rows, their deletion too
+    assert result.ok, result.problems
+    with sqlite3.connect(store.engine.url.database) as db:  # one token's copy moved to another
+        db.execute(
+            "UPDATE api_token_keys SET sealed_key = ?"
+            " WHERE token_id = (SELECT id FROM api_tokens WHERE label = 'phone')",
+            (copy,),
+        )
+    assert token_access(store, second)[1] is None  # it does not open under another token
+    assert not audit.verify(store).ok
+    set_active(store, "rep", False)
+    assert token_access(store, second) is None and sealed(second) is None

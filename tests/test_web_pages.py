@@ -57,7 +57,7 @@ def test_evidence_spans_cut_the_text_into_marked_pieces():
 
 def test_the_timeline_stacks_each_days_violations_per_party(store):
     incidents = store.incidents()
-    bars = timeline(incidents, ["government", "opposition"])
+    bars = timeline(store.violation_tallies(), ["government", "opposition"])
     violations = [i for i in incidents if i.verdict and i.verdict.status.value == "violation"]
     assert sum(b.count for b in bars) == len([i for i in violations if i.date_from])
     first = min(i.date_from for i in violations if i.date_from)
@@ -92,7 +92,9 @@ def test_a_monitor_sees_everything_and_the_evidence_highlighted(browser, store):
     page = browser.get("/")
     inside = store.incidents(hide_reason="outside_territory")
     assert f"{len(inside)} incidents" in page.text and "monitor (monitor)" in page.text
-    bars = timeline(inside, ["government", "opposition"])
+    bars = timeline(
+        store.violation_tallies(hide_reason="outside_territory"), ["government", "opposition"]
+    )
     assert page.text.count('<rect class="bar') == len(bars) > 0
     incident = store.incidents(verdict="violation")[0]
     detail = browser.get(f"/incidents/{incident.id}").text
@@ -299,3 +301,15 @@ def test_a_monitor_uploads_reports_from_a_page_and_signs_the_run(browser, store)
     assert made and len(store.documents()) == documents + 1
     event = next(e for e in reversed(list(store.events())) if e.action == "ingest")
     assert event.actor == "monitor" and '"by":"monitor"' in event.details
+
+
+def test_the_dashboards_tallies_count_what_the_incidents_hold(store):
+    for party in ("government", "opposition"):
+        tallies = store.violation_tallies(violator=party)
+        incidents = store.incidents(verdict="violation", violator=party)
+        assert len(tallies) == len(incidents) > 0
+        assert sorted(t["date_from"] for t in tallies) == sorted(i.date_from for i in incidents)
+        assert sum(t["fatalities_min"] or 0 for t in tallies) == sum(
+            i.fatalities_min or 0 for i in incidents
+        )
+    assert store.violation_tallies(verdict="not_a_violation") == []

@@ -520,11 +520,21 @@ def user_list() -> None:
 @user_app.command("token")
 def user_token(
     name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            envvar="CEASEFIRE_PASSWORD",
+            help="Opens their signing key; asked for when not given.",
+        ),
+    ],
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
-    """Issue an API token; it is printed once and only its hash is kept."""
+    """Issue an API token, printed once (only its hash is kept); it carries the person's key, so
+    what is done with it is signed as them."""
     store = open_store(write=True)
-    token = users.issue_token(store, name, label)
+    token = users.issue_token(store, name, label, signer=users.unlock(store, name, password))
     sys.stdout.write(token + "\n")
 
 

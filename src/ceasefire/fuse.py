@@ -355,6 +355,14 @@ def build_incident(
     return incident
 
 
+def _reports(claims: list[Claim], sources: Mapping[str, Source]) -> dict[str, set[str]]:
+    """The documents of these claims, by the report each comes from."""
+    found: dict[str, set[str]] = {}
+    for claim in claims:
+        found.setdefault(_report(claim, sources), set()).add(claim.document_id)
+    return found
+
+
 def _report(claim: Claim, sources: Mapping[str, Source]) -> str:
     """The report a claim comes from: a near-duplicate copy is its original's report."""
     source = sources.get(claim.document_id)
@@ -375,6 +383,9 @@ def fuse(
     incidents are appended to `incidents` without an id, so later claims can join them too.
     """
     groups = [list(claims_of.get(i.id or -1, [])) for i in incidents]  # by position
+    # each candidate's reports and their documents, kept as claims join, so a claim is weighed
+    # against an incident without walking the incident's claims again
+    reports = [_reports(group, sources) for group in groups]
     touched: dict[int, Incident] = {}
     for claim in new_claims:
         report = _report(claim, sources)
@@ -385,11 +396,10 @@ def fuse(
                 if same_event(
                     claim,
                     incident,
-                    same_document=any(_report(c, sources) == report for c in groups[i]),
+                    same_document=report in reports[i],
                     roots=roots,
                     members=groups[i],
-                    same_report={c.document_id for c in groups[i] if _report(c, sources) == report}
-                    | {claim.document_id},
+                    same_report=reports[i].get(report, set()) | {claim.document_id},
                     sides=sides,
                 )
             ),
@@ -398,9 +408,11 @@ def fuse(
         if match is None:
             incidents.append(build_incident([claim], sources))
             groups.append([claim])
+            reports.append({})
             match = len(incidents) - 1
         else:
             groups[match].append(claim)
             incidents[match] = build_incident(groups[match], sources, incidents[match])
+        reports[match].setdefault(report, set()).add(claim.document_id)
         touched[match] = incidents[match]
     return list(touched.values())

@@ -10,10 +10,15 @@ hand-over, signed by both keys, and the retired key signs nothing after it.
 A person's private key is kept in the database, encrypted under a key derived from their password
 with Argon2id (the same function that hashes the password, so stealing the database gives no
 cheaper way to guess a password) and sealed with AES-256-GCM, bound to the user name and key id.
-Signing as a person takes their password, so the server can do it only while they hand it over
-(at sign-in, or when they sign a position), never from what it stores. A key file per user would
-let whoever runs the server sign for everyone, and its signatures would prove no more than the
+Signing as a person takes their password (or a token of theirs, below), so the server can do it
+only while they hand it over, never from what it stores alone. A key file per user would let
+whoever runs the server sign for everyone, and its signatures would prove no more than the
 installation's.
+
+A token issued by someone with their key open carries a second sealed copy of the key, under a key
+derived from the token (HKDF-SHA256: a token is 256 random bits, so a slow function would add
+nothing but a delay to every request). Requests with that token then sign as the person; the copy
+is as safe as the token, and is wiped when the token is revoked.
 """
 
 from __future__ import annotations
@@ -25,20 +30,23 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from argon2 import profiles
 from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ceasefire.errors import InputError
 
 INSTALLATION = "installation"  # the owner name of installation keys; no user may take it
 KEY_ENV = "CEASEFIRE_KEY"
 KDF = profiles.RFC_9106_LOW_MEMORY  # Argon2id, 64 MiB, 3 passes: argon2-cffi's default
+TOKEN_INFO = b"ceasefire api token key"  # HKDF context: a token-derived key seals one thing
 
 
 @dataclass(frozen=True)
@@ -147,27 +155,31 @@ def _context(owner: str, fingerprint: str) -> bytes:
     return f"{owner}\0{fingerprint}".encode()
 
 
-def lock_key(key: Ed25519PrivateKey, password: str, owner: str) -> str:
-    """The private key sealed under the password, as a small JSON document for the users table."""
-    salt, nonce = os.urandom(16), os.urandom(12)
+def _seal(key: Ed25519PrivateKey, secret: bytes, owner: str) -> dict[str, str]:
+    nonce = os.urandom(12)
     seed = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    context = _context(owner, key_id(public_bytes(key)))
-    sealed = AESGCM(_derive(password, salt)).encrypt(nonce, seed, context)
-    b64 = base64.b64encode
-    return json.dumps(
-        {
-            "kdf": "argon2id",
-            "t": KDF.time_cost,
-            "m": KDF.memory_cost,
-            "p": KDF.parallelism,
-            "salt": b64(salt).decode(),
-            "nonce": b64(nonce).decode(),
-            "sealed": b64(sealed).decode(),
-        },
-        sort_keys=True,
-    )
+    sealed = AESGCM(secret).encrypt(nonce, seed, _context(owner, key_id(public_bytes(key))))
+    return {"nonce": _b64(nonce), "sealed": _b64(sealed)}
+
+
+def _open(box: dict[str, Any], secret: bytes, owner: str, expected_id: str) -> Ed25519PrivateKey:
+    nonce, sealed = (base64.b64decode(box[k]) for k in ("nonce", "sealed"))
+    seed = AESGCM(secret).decrypt(nonce, sealed, _context(owner, expected_id))
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def lock_key(key: Ed25519PrivateKey, password: str, owner: str) -> str:
+    """The private key sealed under the password, as a small JSON document for the users table."""
+    salt = os.urandom(16)
+    box = _seal(key, _derive(password, salt), owner)
+    kdf = {"kdf": "argon2id", "t": KDF.time_cost, "m": KDF.memory_cost, "p": KDF.parallelism}
+    return json.dumps({**kdf, "salt": _b64(salt), **box}, sort_keys=True)
 
 
 def unlock_key(
@@ -176,10 +188,34 @@ def unlock_key(
     """The private key, or None if the password is wrong (or the sealed key was tampered with)."""
     try:
         box = json.loads(locked)
-        salt, nonce, sealed = (base64.b64decode(box[k]) for k in ("salt", "nonce", "sealed"))
-        secret = _derive(password, salt, box["t"], box["m"], box["p"])
-        seed = AESGCM(secret).decrypt(nonce, sealed, _context(owner, expected_id))
-        key = Ed25519PrivateKey.from_private_bytes(seed)
+        secret = _derive(password, base64.b64decode(box["salt"]), box["t"], box["m"], box["p"])
+        key = _open(box, secret, owner, expected_id)
     except (InvalidTag, HashingError, ValueError, KeyError, TypeError):
+        return None
+    return key if key_id(public_bytes(key)) == expected_id else None
+
+
+def _token_secret(token: str, salt: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=TOKEN_INFO)
+    return hkdf.derive(token.encode("utf-8"))
+
+
+def lock_key_with_token(key: Ed25519PrivateKey, token: str, owner: str) -> str:
+    """The private key sealed under an API token, for `api_token_keys`."""
+    salt = os.urandom(16)
+    box = _seal(key, _token_secret(token, salt), owner)
+    return json.dumps({"kdf": "hkdf-sha256", "salt": _b64(salt), **box}, sort_keys=True)
+
+
+def unlock_key_with_token(
+    locked: str, token: str, owner: str, expected_id: str
+) -> Ed25519PrivateKey | None:
+    """The private key, or None if the token does not open it."""
+    try:
+        box = json.loads(locked)
+        if box["kdf"] != "hkdf-sha256":
+            return None
+        key = _open(box, _token_secret(token, base64.b64decode(box["salt"])), owner, expected_id)
+    except (InvalidTag, ValueError, KeyError, TypeError):
         return None
     return key if key_id(public_bytes(key)) == expected_id else None

@@ -297,6 +297,16 @@ class TokenRow(Audited, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class TokenKeyRow(Audited, Base):
+    """The owner's key sealed under a token they issued with it open (`keys.lock_key_with_token`),
+    so requests with the token sign as them; deleted when the token is revoked. A table of its
+    own: a new column would change the logged digest of every token issued before it."""
+
+    __tablename__ = "api_token_keys"
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), primary_key=True)
+    sealed_key: Mapped[str] = mapped_column(Text)
+
+
 def database_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from `--db`, `CEASEFIRE_DB` or the default file; paths mean SQLite."""
     value = db or os.environ.get("CEASEFIRE_DB") or DEFAULT_DB
@@ -1133,6 +1143,25 @@ class Store:
         query = self.incident_query(columns=(func.count(),), **filters)
         with self.session() as s:
             return s.scalar(query) or 0
+
+    def violation_tallies(self, **filters: Any) -> list[dict[str, Any]]:
+        """Day, violator, review status, dispute and dead of each violation matching `filters`
+        (see `incident_query`): what the dashboard counts and charts, without loading a single
+        incident."""
+        if filters.get("verdict") not in (None, VerdictStatus.VIOLATION.value):
+            return []
+        query = self.incident_query(
+            columns=(
+                IncidentRow.date_from,
+                VerdictRow.violator,
+                IncidentRow.review_status,
+                VerdictRow.disputed,
+                IncidentRow.fatalities_min,
+            ),
+            **{**filters, "verdict": VerdictStatus.VIOLATION.value},
+        )
+        with self.session() as s:
+            return [dict(row) for row in s.execute(query).mappings()]
 
     def sensitive_incidents(self, ids: Iterable[int]) -> set[int]:
         """Which of these incidents rest on a document marked sensitive (see `export`)."""

@@ -4,7 +4,9 @@ Roles (SPEC §5): admin, monitor, guarantor, and party, which speaks for one par
 agreement. Passwords are hashed with Argon2id (argon2-cffi). API tokens are random 256-bit strings
 of which only the SHA-256 is stored: a token is as strong as a key, so a slow hash would add
 nothing but a delay to every request. Each person gets an Ed25519 key when they are added, sealed
-under their password (`ceasefire.keys`), so what they sign, only they could have signed.
+under their password (`ceasefire.keys`), so what they sign, only they could have signed. A token
+the person issues themself, key open, carries the key sealed under the token, so what is done with
+it is signed as them too; other tokens are signed for by the installation.
 
 Every change here is an audited write, signed by whoever makes it: the installation for the
 command line, an admin's own key when the web makes it on their behalf.
@@ -27,8 +29,15 @@ from sqlalchemy.orm import Session
 from ceasefire.actors import ActorRegistry
 from ceasefire.agreement import load_agreement
 from ceasefire.errors import InputError
-from ceasefire.keys import INSTALLATION, Signer, lock_key, unlock_key
-from ceasefire.store import SigningKeyRow, Store, TokenRow, UserRow, now
+from ceasefire.keys import (
+    INSTALLATION,
+    Signer,
+    lock_key,
+    lock_key_with_token,
+    unlock_key,
+    unlock_key_with_token,
+)
+from ceasefire.store import SigningKeyRow, Store, TokenKeyRow, TokenRow, UserRow, now
 
 ROLES = ("admin", "monitor", "guarantor", "party")
 MIN_PASSWORD = 10
@@ -135,7 +144,7 @@ def set_active(store: Store, name: str, active: bool, *, signer: Signer | None =
         if not active:
             live = select(TokenRow).where(TokenRow.user_id == row.id, TokenRow.revoked_at.is_(None))
             for token in s.scalars(live):
-                token.revoked_at = now()
+                end_token(s, token)
     return _user(row)
 
 
@@ -192,16 +201,33 @@ def _token_hash(token: str) -> str:
 
 
 def issue_token(store: Store, name: str, label: str = "", *, signer: Signer | None = None) -> str:
-    """A new API token for the user; it is shown once, only its hash is kept."""
+    """A new API token for the user; it is shown once, only its hash is kept. When the user signs
+    the issue with their own key, the token also carries that key, sealed under the token."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.session("token.issue", subject=name, details={"label": label}, signer=signer) as s:
         row = _row(s, name)
         if not row.active:
             raise InputError(f"user {name}", "is disabled")
-        s.add(
-            TokenRow(user_id=row.id, token_hash=_token_hash(token), label=label, created_at=now())
+        own = signer if signer is not None and signer.name == name else None
+        if own is not None and own.key_id != row.key_id:
+            raise InputError(f"user {name}", "signs with a key that is not theirs")
+        issued = TokenRow(
+            user_id=row.id, token_hash=_token_hash(token), label=label, created_at=now()
         )
+        s.add(issued)
+        if own is not None:
+            s.flush()  # the token's id
+            sealed = lock_key_with_token(own.key, token, name)
+            s.add(TokenKeyRow(token_id=issued.id, sealed_key=sealed))
     return token
+
+
+def end_token(session: Session, token: TokenRow) -> None:
+    """Revoke a token in an audited session, deleting the key sealed under it with it."""
+    token.revoked_at = now()
+    sealed = session.get(TokenKeyRow, token.id)
+    if sealed is not None:
+        session.delete(sealed)
 
 
 def revoke_token(store: Store, token: str, *, signer: Signer | None = None) -> bool:
@@ -210,16 +236,28 @@ def revoke_token(store: Store, token: str, *, signer: Signer | None = None) -> b
         row = s.scalars(select(TokenRow).where(TokenRow.token_hash == digest)).first()
         if row is None or row.revoked_at is not None:
             return False
-        row.revoked_at = now()
+        end_token(s, row)
     return True
 
 
 def user_for_token(store: Store, token: str) -> User | None:
     """Who a presented API token belongs to, if it is valid and its user active."""
+    found = token_access(store, token)
+    return found[0] if found is not None else None
+
+
+def token_access(store: Store, token: str) -> tuple[User, Signer | None] | None:
+    """The user of a valid token of an active user, and their signer if the token carries their
+    key (None: what they do is signed for by the installation); None for a bad token."""
     with store.session() as s:
-        row = s.execute(
-            select(UserRow)
+        found = s.execute(
+            select(UserRow, TokenKeyRow.sealed_key)
             .join(TokenRow, TokenRow.user_id == UserRow.id)
+            .outerjoin(TokenKeyRow, TokenKeyRow.token_id == TokenRow.id)
             .where(TokenRow.token_hash == _token_hash(token), TokenRow.revoked_at.is_(None))
-        ).scalar_one_or_none()
-    return _user(row) if row is not None and row.active else None
+        ).one_or_none()
+    if found is None or not found[0].active:
+        return None
+    row, sealed = found
+    key = unlock_key_with_token(sealed, token, row.name, row.key_id) if sealed else None
+    return _user(row), (Signer(row.name, key) if key is not None else None)

@@ -3,7 +3,8 @@
 A browser signs in with name and password; the password also opens the person's signing key, which
 is kept in this process's memory (never in the cookie, never on disk) for as long as they stay
 signed in, so what they do in the pages is signed as them. The cookie holds only a random session
-id and the CSRF token its forms must echo.
+id and the CSRF token its forms must echo. A bearer token a person issued with their key open
+opens that key too (`users.token_access`), so what a program does with it is signed as them.
 
 What each role may see: the public sees verified incidents only; a party's representative also
 sees every incident attributed to their party (to answer it); monitors, guarantors and admins see
@@ -34,7 +35,7 @@ class Viewer:
     """The person behind a request, or the public when `user` is None."""
 
     user: users.User | None = None
-    signer: Signer | None = None  # set for a signed-in browser: their own key
+    signer: Signer | None = None  # their own key, when it is open; None: the installation signs
 
     @property
     def name(self) -> str:
@@ -76,14 +77,14 @@ def bearer_viewer(store: Store, request: Request) -> Viewer:
     if not header:
         return Viewer()
     scheme, _, token = header.partition(" ")
-    user = users.user_for_token(store, token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    found = users.token_access(store, token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "invalid or revoked API token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return Viewer(user)
+    return Viewer(*found)
 
 
 @dataclass

@@ -18,13 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from ceasefire import positions, review, users
 from ceasefire.errors import InputError
 from ceasefire.keys import Signer
-from ceasefire.model import EventType, Incident, ReviewStatus, VerdictStatus
+from ceasefire.model import EventType, ReviewStatus, VerdictStatus
 from ceasefire.report import compliance
 from ceasefire.store import Store
 from ceasefire.web import tokens
 from ceasefire.web.api import KnowledgeDep, StoreDep
 from ceasefire.web.auth import Viewer, check_csrf, csrf_token
-from ceasefire.web.query import Filters, history, matching, one, records, shown
+from ceasefire.web.query import Filters, history, matching, one, records, scope, shown
 from ceasefire.web.query import count as count_visible
 from ceasefire.web.uploads import MAX_UPLOAD_BYTES, Rejected, TooLarge, published_day, read_upload
 
@@ -77,24 +77,21 @@ class PartyCount:
     fatalities: int
 
 
-def _per_party(incidents: list[Incident], parties: list[tuple[str, str]]) -> list[PartyCount]:
+def _per_party(
+    violations: list[dict[str, Any]], parties: list[tuple[str, str]]
+) -> list[PartyCount]:
+    """Each party's violations from `Store.violation_tallies` rows."""
     rows = []
     for party_id, name in parties:
-        mine = [
-            i
-            for i in incidents
-            if i.verdict
-            and i.verdict.status is VerdictStatus.VIOLATION
-            and i.verdict.violator == party_id
-        ]
+        mine = [v for v in violations if v["violator"] == party_id]
         rows.append(
             PartyCount(
                 party_id,
                 name,
                 len(mine),
-                sum(i.review_status is ReviewStatus.VERIFIED for i in mine),
-                sum(bool(i.verdict and i.verdict.disputed) for i in mine),
-                sum(i.fatalities_min or 0 for i in mine),
+                sum(v["review_status"] == ReviewStatus.VERIFIED.value for v in mine),
+                sum(bool(v["disputed"]) for v in mine),
+                sum(v["fatalities_min"] or 0 for v in mine),
             )
         )
     return rows
@@ -111,14 +108,14 @@ class Bar:
     below: int  # violations of parties stacked under this one that day
 
 
-def timeline(incidents: list[Incident], parties: list[str]) -> list[Bar]:
-    """Violations per party per day, stacked in the agreement's order of parties, then
-    violations whose initiator is not established (party "")."""
+def timeline(violations: list[dict[str, Any]], parties: list[str]) -> list[Bar]:
+    """Violations (`Store.violation_tallies` rows) per party per day, stacked in the
+    agreement's order of parties, then violations whose initiator is not established
+    (party "")."""
     counts: dict[tuple[date, str], int] = {}
-    for i in incidents:
-        v = i.verdict
-        if v is not None and v.status is VerdictStatus.VIOLATION and i.date_from:
-            key = (i.date_from, v.violator or "")
+    for v in violations:
+        if v["date_from"]:
+            key = (v["date_from"], v["violator"] or "")
             counts[key] = counts.get(key, 0) + 1
     if not counts:
         return []
@@ -141,11 +138,11 @@ def dashboard(
 ) -> HTMLResponse:
     params = dict(request.query_params)
     filters = _page_filters(params)
-    found = matching(store, viewer, filters)
+    total = count_visible(store, viewer, filters)
     outside = 0
     if not filters.outside_territory:
-        outside = count_visible(store, viewer, replace(filters, outside_territory=True))
-        outside -= len(found)
+        outside = count_visible(store, viewer, replace(filters, outside_territory=True)) - total
+    violations = store.violation_tallies(**scope(viewer, filters))
     chosen = {k: v for k, v in params.items() if v and k in FILTER_FIELDS}
     chosen["territory"] = "all" if filters.outside_territory else "inside"  # as the API reads it
     parties = [(p.id, p.name) for p in knowledge.agreement.parties]
@@ -159,13 +156,15 @@ def dashboard(
             "parties": parties,
             "verdicts": [v.value for v in VerdictStatus],
             "types": [t.value for t in EventType],
-            "incidents": shown(store, knowledge, found[:TABLE_ROWS], viewer),
-            "total": len(found),
+            "incidents": shown(
+                store, knowledge, matching(store, viewer, filters, limit=TABLE_ROWS), viewer
+            ),
+            "total": total,
             "outside": outside,
             "show_outside": urlencode({**chosen, "territory": "all"}),
             "query": urlencode(chosen),
-            "per_party": _per_party(found, parties),
-            "timeline": timeline(found, [p for p, _ in parties]),
+            "per_party": _per_party(violations, parties),
+            "timeline": timeline(violations, [p for p, _ in parties]),
             "party_index": {p: n for n, (p, _) in enumerate(parties)},
         },
     )
@@ -461,7 +460,8 @@ def token_create(
     csrf: Annotated[str, Form()],
     label: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """A new token for the signed-in person, signed with their key and shown this once."""
+    """A new token for the signed-in person, signed with their key and shown this once; it
+    carries their key, so what a program does with it is signed as them."""
     check_csrf(request, csrf)
     user, signer = _signed_in(viewer)
     label = label.strip()

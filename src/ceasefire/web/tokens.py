@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ceasefire.keys import Signer
-from ceasefire.store import Store, TokenRow, UserRow, now
+from ceasefire.store import Store, TokenRow, UserRow
+from ceasefire.users import end_token
 
 MAX_LABEL = 100  # the column's width
 
@@ -46,5 +47,5 @@ def revoke_own(store: Store, name: str, token_id: int, *, signer: Signer | None)
         row = s.scalars(query).first()
         if row is None:
             return False
-        row.revoked_at = now()
+        end_token(s, row)
     return True

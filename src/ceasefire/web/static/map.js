@@ -39,7 +39,7 @@
     return L.circleMarker(latlng, {
       radius: 7, color: "#222", weight: 1, fillColor: COLOURS[verdict] || "#555",
       fillOpacity: 0.85, className: "incident-marker verdict-" + (verdict || "none"),
-    }).bindPopup(popup(feature.properties));
+    }).bindPopup(function () { return popup(feature.properties); }); // built when opened
   }
 
   function cluster(members) {
