@@ -78,6 +78,8 @@
 
   var map = L.map(element, { zoomSnap: 0.25, attributionControl: false });
   map.setView([35, 38.5], 6.5);
+  var incidents = fetch("/api/map?" + query(), { credentials: "same-origin" }) // meanwhile
+    .then(function (response) { return response.json(); });
   fetch("/api/governorates", { credentials: "same-origin" })
     .then(function (response) { return response.json(); })
     .then(function (shapes) {
@@ -86,11 +88,10 @@
         onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name); },
       }).addTo(map);
       map.fitBounds(base.getBounds(), { animate: false });
-      return fetch("/api/map?" + query(), { credentials: "same-origin" });
+      return incidents;
     })
-    .then(function (response) { return response.json(); })
-    .then(function (incidents) {
-      var points = incidents.features.map(function (f) {
+    .then(function (collection) {
+      var points = collection.features.map(function (f) {
         return { feature: f, latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]) };
       });
       var layer = L.layerGroup().addTo(map);
