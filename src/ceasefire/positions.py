@@ -35,14 +35,10 @@ RESPONSES = ResponseRow.__tablename__
 
 
 @dataclass(frozen=True)
-class Acceptance:
-    """A stored acceptance, as its signed statement tells it, and what is wrong with it if
-    anything (None: it verifies)."""
+class Signature:
+    """Who signed a stored position and whether the signature still covers it (problem None:
+    it verifies)."""
 
-    id: int
-    agreement_id: str
-    version: str
-    party: str
     signer: str
     key_id: str
     at: str
@@ -54,17 +50,13 @@ class Acceptance:
 
 
 @dataclass(frozen=True)
-class Signature:
-    """Who signed a stored position and whether the signature still covers it."""
+class Acceptance(Signature):
+    """A stored acceptance, as its signed statement tells it."""
 
-    signer: str
-    key_id: str
-    at: str
-    problem: str | None
-
-    @property
-    def verifies(self) -> bool:
-        return self.problem is None
+    id: int
+    agreement_id: str
+    version: str
+    party: str
 
 
 def text_hash(source: str) -> str:
@@ -176,14 +168,14 @@ def _acceptance(
     except (TypeError, ValueError, AttributeError):
         statement, at = None, ""
     return Acceptance(
-        row.id,
-        row.agreement_id,
-        row.version,
-        row.party,
-        row.signer,
-        row.key_id,
-        at,
-        _acceptance_problem(row, statement, keys, sources),
+        signer=row.signer,
+        key_id=row.key_id,
+        at=at,
+        problem=_acceptance_problem(row, statement, keys, sources),
+        id=row.id,
+        agreement_id=row.agreement_id,
+        version=row.version,
+        party=row.party,
     )
 
 
