@@ -51,6 +51,8 @@ def test_bundled_registry_is_large_and_consistent(registry: ActorRegistry) -> No
         ("residents", "civilians"),
         ("Syrias government", "syrian-government-forces"),  # a feed that drops apostrophes
         ("Russia's Aerospace Forces", "russian-aerospace-forces"),
+        ("Jaish Khalid Bin Al Waleed", "khalid-ibn-al-walid-army"),  # "Waleed" for "Walid"
+        ("Tahrir al-Sham Commission", "hayat-tahrir-al-sham"),  # "Hay'at" translated
     ],
 )
 def test_press_forms_resolve(registry: ActorRegistry, text: str, actor_id: str) -> None:
@@ -171,3 +173,39 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 def test_bundled_names_of_similar_groups_stay_apart(name: str, actor: str) -> None:
     resolved = load_actors().resolve(name)
     assert resolved is not None and resolved.id == actor
+
+
+def test_a_possessive_plural_names_the_force(registry: ActorRegistry) -> None:
+    for text in ("Islamic States'", "the Islamic States’"):
+        actor = registry.resolve(text)
+        assert actor is not None and actor.id == "isis"
+    # only the possessive mark allows the plural: "Islamic States" alone names no force
+    assert registry.resolve("Islamic States") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "actor_id"),
+    [
+        ("Soqour al-Sham", "suqour-al-sham"),
+        ("Hayat Tahreer al-Sham", "hayat-tahrir-al-sham"),
+        ("Jaish al-Izzah", "jaysh-al-izza"),
+    ],
+)
+def test_other_spellings_find_the_closest_name(
+    registry: ActorRegistry, text: str, actor_id: str
+) -> None:
+    assert registry.resolve(text) is None
+    actor = registry.closest(text)
+    assert actor is not None and actor.id == actor_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jund al-Sham",  # a short name near "Jund al-Aqsa" by chance
+        "Jaysh al-Ahrar al-Sham",  # between names of different actors
+        "General Ali Hassan",  # nobody's name
+    ],
+)
+def test_names_near_no_single_actor_stay_unresolved(registry: ActorRegistry, text: str) -> None:
+    assert registry.closest(text) is None

@@ -159,10 +159,11 @@ def test_acts_of_excluded_groups_are_not_violations(agreement: Agreement, sides:
 def test_a_party_acting_with_an_excluded_group_is_undetermined(
     agreement: Agreement, sides: Sides
 ) -> None:
+    """Shelling by a joint force: which of them fired is not known."""
     verdict = judge(
         agreement,
         sides,
-        EventType.GROUND_ATTACK,
+        EventType.SHELLING,
         ("ahrar-al-sham", "jabhat-fateh-al-sham"),
         ("syrian-government-forces",),
     )
@@ -173,12 +174,15 @@ def test_a_party_acting_with_an_excluded_group_is_undetermined(
     assert verdict.violator is None
 
 
-def test_a_clash_with_a_force_fighting_alongside_an_excluded_group_is_permitted(
-    agreement: Agreement, sides: Sides
+@pytest.mark.parametrize(
+    "event", [EventType.CLASH, EventType.GROUND_ATTACK, EventType.TERRITORY_SEIZURE]
+)
+def test_ground_fighting_with_a_force_alongside_an_excluded_group_is_permitted(
+    agreement: Agreement, sides: Sides, event: EventType
 ) -> None:
     joint = ("free-syrian-army", "jabhat-fateh-al-sham")
     for perpetrators, targets in ((("tiger-forces",), joint), (joint, ("tiger-forces",))):
-        verdict = judge(agreement, sides, EventType.CLASH, perpetrators, targets)
+        verdict = judge(agreement, sides, event, perpetrators, targets)
         assert (verdict.status, verdict.reason) == (
             VerdictStatus.NOT_A_VIOLATION,
             Reason.EXCLUDED_TARGET,
@@ -241,6 +245,67 @@ def test_a_clash_with_an_unidentified_side_is_undetermined(
         VerdictStatus.UNDETERMINED,
         Reason.UNKNOWN_PERPETRATOR,
     )
+
+
+@pytest.mark.parametrize("event", [EventType.TERRITORY_SEIZURE, EventType.GROUND_ATTACK])
+@pytest.mark.parametrize(
+    "target", [(), (ActorMention(None, "the village"),), ("unidentified-armed-group",)]
+)
+def test_ground_combat_against_an_unnamed_side_is_undetermined(
+    agreement: Agreement,
+    sides: Sides,
+    event: EventType,
+    target: tuple[str | ActorMention, ...],
+) -> None:
+    """Ground is taken from, or assaulted where held by, someone: whether that was an excluded
+    group is unknown."""
+    verdict = judge(agreement, sides, event, ("tiger-forces",), target)
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.UNDETERMINED,
+        Reason.UNKNOWN_PERPETRATOR,
+    )
+    assert "other side of" in verdict.explanation
+
+
+def test_a_strike_on_an_unnamed_target_is_still_the_partys(
+    agreement: Agreement, sides: Sides
+) -> None:
+    verdict = judge(agreement, sides, EventType.SHELLING, ("tiger-forces",), ("the village",))
+    assert (verdict.status, verdict.violator) == (VerdictStatus.VIOLATION, "government")
+
+
+def test_a_seizure_from_a_named_holder_is_judged_on_it(agreement: Agreement, sides: Sides) -> None:
+    from_isis = judge(agreement, sides, EventType.TERRITORY_SEIZURE, ("tiger-forces",), ("isis",))
+    from_rebels = judge(
+        agreement, sides, EventType.TERRITORY_SEIZURE, ("tiger-forces",), ("jaysh-al-islam",)
+    )
+    assert from_isis.status is VerdictStatus.NOT_A_VIOLATION
+    assert (from_rebels.status, from_rebels.violator) == (VerdictStatus.VIOLATION, "government")
+
+
+def test_sides_of_a_clash_listed_together_are_opponents_despite_unidentified_targets(
+    agreement: Agreement, sides: Sides
+) -> None:
+    """ "Amid strikes by unidentified warplanes, regime forces and IS exchanged shelling"."""
+    verdict = judge(
+        agreement,
+        sides,
+        EventType.CLASH,
+        ("syrian-government-forces", "isis"),
+        ("unidentified-aircraft",),
+    )
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+    )
+    rebels = judge(
+        agreement,
+        sides,
+        EventType.CLASH,
+        ("syrian-government-forces", "jaysh-al-islam"),
+        (ActorMention(None, "gunmen"),),
+    )
+    assert (rebels.status, rebels.violator) == (VerdictStatus.VIOLATION, None)
 
 
 # e. excluded targets
@@ -417,6 +482,38 @@ def test_parties_fighting_only_excluded_groups_commit_no_violation(
     # "rebels backed by JFS battled IS": nobody but an excluded group is attacked
     verdict = judge(
         agreement, sides, EventType.CLASH, ("opposition", "jabhat-fateh-al-sham"), ("isis",)
+    )
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.EXCLUDED_TARGET,
+    )
+
+
+def test_a_joint_force_attacking_a_non_party_attacks_no_party(
+    agreement: Agreement, sides: Sides
+) -> None:
+    """Whichever of rebels and JFS fought the SDF, no party to the agreement was attacked."""
+    verdict = judge(
+        agreement, sides, EventType.SHELLING, ("opposition", "jabhat-fateh-al-sham"), ("sdf",)
+    )
+    assert (verdict.status, verdict.reason) == (
+        VerdictStatus.NOT_A_VIOLATION,
+        Reason.NON_PARTY_ACTOR,
+    )
+    # against civilians, who did it still matters
+    civilians = judge(
+        agreement, sides, EventType.SHELLING, ("opposition", "jabhat-fateh-al-sham"), ("civilians",)
+    )
+    assert civilians.reason is Reason.JOINT_WITH_EXCLUDED
+
+
+def test_civilians_caught_in_a_clash_are_no_side_of_it(agreement: Agreement, sides: Sides) -> None:
+    verdict = judge(
+        agreement,
+        sides,
+        EventType.CLASH,
+        ("syrian-government-forces", "isis"),
+        ("civilians",),
     )
     assert (verdict.status, verdict.reason) == (
         VerdictStatus.NOT_A_VIOLATION,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from ceasefire.casualties import count_casualties, parse_casualties
 
@@ -187,8 +188,8 @@ def test_a_count_said_to_add_is_no_restatement(nlp: Language) -> None:
     [
         ("10 fatalities were split between Kafr Nabl and Hass.", (5, 5)),
         ("An unknown toll, coded as 12, was divided among 3 locations.", (4, 4)),
-        # a toll that does not divide evenly cannot be apportioned: it stands as told
-        ("An unknown toll, coded as 10, was divided among 3 locations.", (10, 10)),
+        # a toll that does not divide evenly gives each event a range of shares
+        ("An unknown toll, coded as 10, was divided among 3 locations.", (3, 4)),
         ("The rebels split into two groups after 4 fighters were killed.", (4, 4)),
     ],
 )
@@ -200,3 +201,99 @@ def test_a_toll_split_among_events_leaves_each_its_part(
 
 def test_a_split_told_apart_from_its_toll_is_kept_for_it(nlp: Language) -> None:
     assert count_casualties(nlp("The fatalities were split across 2 events.")[:]).share == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a stated total sums up the counts told with it, instead of adding to them
+        ("Shelling killed 3 rebels and 2 soldiers, for a total of 5 fatalities.", (5, 5)),
+        ("Unknown losses were coded as 10, bringing the total to 12 dead.", (12, 12)),
+        (
+            "4 more fatalities were coded for the car bomb, with the total number of "
+            "fatalities coded as 9.",
+            (9, 9),
+        ),
+        # "more" after a number adds it to the count told before
+        ("Airstrikes killed 12 civilians, while 12 more died in the shelling.", (24, 24)),
+    ],
+)
+def test_totals_and_more(nlp: Language, text: str, expected: tuple) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_a_stated_total_replaces_and_an_additional_count_adds(nlp: Language) -> None:
+    total = count_casualties(nlp("Two fighters also died, for a total of 7 fatalities.")[:])
+    assert (total.min, total.total, total.additive) == (7, True, False)
+    added = count_casualties(nlp("Rebel losses were coded as an additional 10.")[:])
+    assert (added.min, added.total, added.additive) == (10, False, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the parts of a toll given to the events it is split among are no counts of their own
+        (
+            "12 fatalities were split between two events, with 6 allocated to Hass and 6 "
+            "allocated to Kafr Nabl.",
+            (6, 6),
+        ),
+        (
+            "7 fatalities split between 3 events, with 3 allocated to Hass, 2 to Hama and 2 "
+            "to Kafr Nabl.",
+            (2, 3),
+        ),
+        (
+            "About 40 people died in the city, with 9 fatalities allocated to the old quarter.",
+            (40, None),
+        ),
+    ],
+)
+def test_allocated_parts_of_a_split_toll(nlp: Language, text: str, expected: tuple) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_a_split_with_parts_only_keeps_the_share(nlp: Language) -> None:
+    found = count_casualties(
+        nlp("The fatalities were split between two events, with 4 allocated to Hass.")[:]
+    )
+    assert (found.known, found.share) == (False, 2)
+
+
+def test_a_split_toll_restates_an_earlier_vague_one(nlp: Language) -> None:
+    assert count_casualties(nlp("8 fatalities were split between Hass and Hama.")[:]).total
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # whoever a killing verb says was killed is a person, listed in the lexicon or not
+        ("A freelance cameraman was killed while covering the fighting.", (1, 1)),
+        ("The ambush killed 3 medics on the road.", (3, 3)),
+        ("At least 2 Turkish gendarmes were killed.", (2, None)),
+        # a number the parser split off as a sentence of its own
+        (
+            "Regime forces clashed with IS around the hills near the town. 3 IS militants killed.",
+            (3, 3),
+        ),
+        # the same words name no dead when nothing was killed
+        ("The regime lost 3 tanks in the battle.", (None, None)),
+        ("Rebels destroyed 4 vehicles near the town.", (None, None)),
+    ],
+)
+def test_victims_of_killing_verbs_and_named_dead(nlp: Language, text: str, expected) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_a_name_the_recogniser_tagged_only_in_part_is_one_dead(nlp: Language) -> None:
+    # "Brigadier Samir Fadel Nasser was killed": the recogniser tagged "Samir Fadel" alone
+    doc = Doc(
+        nlp.vocab,
+        words=["Brigadier", "Samir", "Fadel", "Nasser", "was", "killed", "."],
+        heads=[3, 3, 3, 5, 5, 5, 5],
+        deps=["compound", "compound", "compound", "nsubjpass", "auxpass", "ROOT", "punct"],
+        pos=["PROPN", "PROPN", "PROPN", "PROPN", "AUX", "VERB", "PUNCT"],
+        lemmas=["Brigadier", "Samir", "Fadel", "Nasser", "be", "kill", "."],
+        ents=["O", "B-PERSON", "I-PERSON", "O", "O", "O", "O"],
+    )
+    assert parse_casualties(doc[:]) == (1, 1)

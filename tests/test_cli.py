@@ -237,3 +237,30 @@ def test_public_export_holds_verified_incidents_and_protects_sensitive_sources(t
     assert shelled["place"]["name"] != "Nawa" and shelled["place"]["admin1"] == "Dar'a"
     (open_source,) = [i for kind, i in public.items() if kind != "shelling"]
     assert open_source["sources"][0]["outlet"] == "Second Wire"
+
+
+def test_public_report_holds_verified_incidents_and_withholds_a_sensitive_sender(tmp_path):
+    feed = tmp_path / "observer.jsonl"
+    observer = {**FEED[0], "id": "obs-9", "outlet": "Field Team Daraa-4", "sensitive": True}
+    feed.write_text(json.dumps(observer) + "\n", encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert invoke(db, "init").exit_code == 0
+    assert invoke(db, "ingest", str(feed)).exit_code == 0
+    staff, public = tmp_path / "staff.md", tmp_path / "public.md"
+    assert invoke(db, "report", "--public", "--output", str(public)).exit_code == 0
+    assert "Nawa" not in public.read_text()
+
+    store = Store.open(str(db))
+    try:
+        knowledge = Knowledge.from_store(store)
+        monitor = users.add_user(store, "amira", "monitor", "correct horse battery")
+        for incident in store.incidents():
+            set_status(store, knowledge, incident.id, ReviewStatus.VERIFIED, monitor)
+    finally:
+        store.close()
+    assert invoke(db, "report", "--output", str(staff)).exit_code == 0
+    assert invoke(db, "report", "--public", "--output", str(public)).exit_code == 0
+    assert "Field Team Daraa-4" in staff.read_text() and "Nawa" in staff.read_text()
+    shown = public.read_text()
+    assert "Field Team Daraa-4" not in shown and "obs-9" not in shown
+    assert "shelled the town of Nawa" in shown  # the evidence stays: the verdict rests on it

@@ -668,3 +668,335 @@ def test_a_toll_split_in_a_later_sentence_is_this_events_part(
     )
     claim = bundled_extractor.extract(_doc(text))[0]
     assert (claim.fatalities_min, claim.fatalities_max) == (5, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        # "take" tells of a seizure with the place taken or whom it was taken from
+        (
+            "Government troops took the hill of Tal Aswad from ISIS on Sunday.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Jaysh al-Islam fighters took three checkpoints from regime forces near Hass.",
+            ["jaysh-al-islam"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "Regime troops overtook the village of Tal Aswad from Tahrir al-Sham fighters.",
+            ["syrian-government-forces"],
+            ["hayat-tahrir-al-sham"],
+        ),
+        # ground is taken from whoever withdrew or gave way
+        (
+            "After the Islamic State withdrew from Tal Aswad, government troops took control of "
+            "the village.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Regime troops recaptured Tal Aswad after ISIS militants pulled out of it.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Government troops captured two villages near Hass following the ISIS withdrawal.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # whom the campaign, offensive or advance the capture is part of is against
+        (
+            "The Syrian army captured two villages east of Hass in its campaign against ISIS.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Government troops advanced against the Islamic State and captured two villages.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # a participle shares the subject of its clause
+        (
+            "Government troops pushed east of Hass, taking control of two villages from ISIS.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # who held the place before, told in a clause on it
+        (
+            "Government troops recaptured Tal Aswad, which ISIS had seized last week.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # whom from, told by another word of taking in the sentence
+        (
+            "Rebels control the village of Tal Aswad, which was cleared from ISIS fighters.",
+            ["opposition"],
+            ["isis"],
+        ),
+        # "were able to" hands its subject on to the act
+        (
+            "The Syrian army and allied militias were able to regain control of two villages near "
+            "Hass after clashes with ISIS.",
+            ["syrian-government-forces", "pro-government-militias"],
+            ["isis"],
+        ),
+        (
+            "Rebel factions restored control over the village of Tal Aswad after clashes with "
+            "government troops and Hezbollah.",
+            ["opposition"],
+            ["syrian-government-forces", "hezbollah"],
+        ),
+    ],
+)
+def test_whom_ground_is_taken_from(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.TERRITORY_SEIZURE
+    assert _ids(claim.perpetrators) == perpetrators
+    assert [a for a in _ids(claim.targets) if a] == targets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Clashes took place between rebels and regime forces near Hass.",
+        "Regime forces took part in heavy fighting with rebels near Hass.",
+    ],
+)
+def test_take_without_a_place_or_holder_is_no_seizure(
+    bundled_extractor: Extractor, text: str
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.CLASH
+
+
+def test_a_yielding_force_taking_ground_is_not_its_own_loser(
+    bundled_extractor: Extractor,
+) -> None:
+    # the rebels gave way and came back: they are the takers, not the holders
+    text = "Rebels withdrew under heavy shelling but later retook the village of Tal Aswad."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == ["opposition"]
+    assert "opposition" not in _ids(claim.targets)
+    # civilians who fled held no ground
+    text = "Regime troops took control of Tal Aswad after residents fled the village."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert "civilians" not in _ids(claim.targets)
+
+
+def test_a_name_split_by_the_parser_keeps_its_role(bundled_extractor: Extractor) -> None:
+    text = "Faylaq al-Rahman and Jaysh al-Islam attacked regime positions in Jobar."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == ["faylaq-al-rahman", "jaysh-al-islam"]
+    assert _ids(claim.targets) == ["syrian-government-forces"]
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        # a side of the fighting called by the word for it
+        (
+            "The regime clashed with the opposition near Hass on Monday.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        (
+            "Regime troops clashed with fighters of the opposition near Hass.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        (
+            "Clashes took place between the regime and opposition near Hass.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        (
+            "The army clashed with rebels near Hass on Monday.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        # one side named by its modifier alone, coordinated with the other's
+        (
+            "Clashes between pro-government and opposition fighters took place near Hass.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        # "its fighters": the group named before
+        (
+            "Government troops shelled ISIS positions and clashed with its fighters near Hass.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        (
+            "Government troops confronted ISIS militants near Hass.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # the fighters of a force named in the possessive, even misspelt as a plural
+        (
+            "The Islamic States' fighters attacked regime positions near Hass.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+    ],
+)
+def test_forces_named_by_a_common_word_or_a_possessive(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == perpetrators
+    assert [a for a in _ids(claim.targets) if a] == targets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regime forces shelled Hass on Monday despite the opposition of residents.",
+        "Regime forces shelled Hass on Monday, ignoring the opposition to the offensive.",
+    ],
+)
+def test_the_opposition_to_a_plan_is_no_force(bundled_extractor: Extractor, text: str) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert "opposition" not in _ids(claim.targets)
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        # support named with an act is no act of its own: the fighting it backs is
+        (
+            "Government troops backed by Russian airstrikes clashed with ISIS near Hass.",
+            ["syrian-government-forces", "russia"],
+            ["isis"],
+        ),
+        # the sides of a "between" hung on the place the fighting broke out in
+        (
+            "Under heavy bombardment, fighting broke out in Hass and areas west of the airbase "
+            "between government troops backed by allied militias and ISIS.",
+            ["syrian-government-forces", "pro-government-militias"],
+            ["isis"],
+        ),
+        # an alliance the parser took for the subject clause of "continued"
+        (
+            "Amid mutual shelling, Hezbollah backed by government troops continued to battle "
+            "rebel forces near Hass.",
+            ["hezbollah", "syrian-government-forces"],
+            ["opposition"],
+        ),
+        # a sentence the parser read as one noun phrase, its verb as an adjective
+        (
+            "Government troops and Hezbollah fought rebels in Hass.",
+            ["syrian-government-forces", "hezbollah"],
+            ["opposition"],
+        ),
+        # a force noun the tagger took for a verb does not end the "between" phrase
+        (
+            "Clashes between the Syrian government troops and militias loyal to them against "
+            "ISIS near Hass took place.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # the sides of a "between" each said to be one side
+        (
+            "Clashes between government troops and Hezbollah on one side and rebels on the other "
+            "took place in Hass.",
+            ["syrian-government-forces", "hezbollah"],
+            ["opposition"],
+        ),
+    ],
+)
+def test_sides_read_past_the_scene_and_the_support(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.CLASH
+    assert _ids(claim.perpetrators) == perpetrators
+    assert [a for a in _ids(claim.targets) if a] == targets
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        # a force's name spelt another way, whatever the recogniser took it for
+        (
+            "Soqour al-Sham fighters clashed with government troops near Hass.",
+            ["suqour-al-sham"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "Government troops clashed with Hayat Tahreer al-Sham near Hass.",
+            ["syrian-government-forces"],
+            ["hayat-tahrir-al-sham"],
+        ),
+        # an acronym written against the name, which the tokenizer keeps in one word
+        (
+            "Government troops clashed with the Islamic State(IS) near Hass.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+        # a person named beside the forces is none of them
+        (
+            "General Ali Hassan led government troops in clashes with ISIS near Hass.",
+            ["syrian-government-forces"],
+            ["isis"],
+        ),
+    ],
+)
+def test_forces_spelt_another_way(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == perpetrators
+    assert _ids(claim.targets) == targets
+
+
+@pytest.mark.parametrize(
+    ("text", "event_type"),
+    [
+        ("Rebels killed three government soldiers near Hass.", EventType.GROUND_ATTACK),
+        ("A rebel commander was killed by regime forces near Hass.", EventType.GROUND_ATTACK),
+        # killing civilians stays an attack on civilians, a killing by nobody named a killing
+        ("Regime forces killed three civilians near Hass.", EventType.ATTACK_ON_CIVILIANS),
+        ("Three rebels were killed near Hass on Monday.", EventType.OTHER),
+    ],
+)
+def test_a_force_killing_anothers_men_attacked_them(
+    bundled_extractor: Extractor, text: str, event_type: EventType
+) -> None:
+    assert bundled_extractor.extract(_doc(text))[0].event_type is event_type
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Government troops took control of the village of Tal Aswad on Monday.",
+        "Government troops clashed with rebels in Hosh Nasri on Monday.",
+    ],
+)
+def test_a_place_the_recogniser_calls_an_organisation_is_no_actor(
+    bundled_extractor: Extractor, text: str
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    names = [m.text for m in (*claim.perpetrators, *claim.targets)]
+    assert not any("Tal Aswad" in n or "Hosh Nasri" in n for n in names)
+
+
+def test_another_states_army_named_before_is_the_army_meant(bundled_extractor: Extractor) -> None:
+    text = (
+        "The Turkish army said it shelled positions near Hass. "
+        "On Tuesday the army shelled the village of Tal Aswad again."
+    )
+    claim = bundled_extractor.extract(_doc(text))[-1]
+    assert _ids(claim.perpetrators) == ["turkey"]
+
+
+def test_a_past_tense_the_tagger_took_for_an_adjective_is_still_the_act(
+    bundled_extractor: Extractor,
+) -> None:
+    text = "Government troops and fighters loyal to them advanced against ISIS near Hass."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.GROUND_ATTACK
+    assert _ids(claim.targets) == ["isis"]

@@ -141,6 +141,8 @@ def test_a_qualified_town_keeps_its_identity(gazetteer: Gazetteer) -> None:
         ("Big Hamra", "Hamra al-Kabira"),  # a size in English before, in Arabic after
         ("Little Hamra", "Hamra Sghira"),
         ("Upper Qasr", "Qasr Fouqani"),
+        ("Hamdeyyeh", "Hamdiyah"),  # the nisba after an e: -eyyeh, -eyah
+        ("Malkeyah", "Malkiye"),
     ],
 )
 def test_variants_share_a_key(a: str, b: str) -> None:
@@ -199,6 +201,13 @@ def test_a_name_sounding_like_a_place_of_the_governorate_named() -> None:
     assert gazetteer.sounding_like("Miza", ["Hama"]) == []  # too few consonants to tell
     gazetteer.add(village("hama", "Tall Qarah", "Hama"))  # renamed: the old sound is gone
     assert gazetteer.sounding_like("Mayzrufa", ["Hama"]) == []
+
+
+def test_a_name_of_the_same_consonants_but_another_shape_does_not_sound_alike() -> None:
+    gazetteer = Gazetteer([Place("m", "Midan", 36.2, 37.1, "village", Precision.TOWN, "Aleppo")])
+    assert [p.id for p in gazetteer.sounding_like("Maydaan", ["Aleppo"])] == ["m"]
+    # the same three consonants, but twice the syllables: another name
+    assert gazetteer.sounding_like("Madouniyeh", ["Aleppo"]) == []
 
 
 def test_governorate_hint_picks_between_homonyms(gazetteer: Gazetteer) -> None:
@@ -393,6 +402,49 @@ def test_import_csv_fills_admin1_and_wins_collisions(tmp_path: Path) -> None:
     assert bundled is not None and bundled.id in gazetteer  # still there, but second
     # a name only the bundled town has finds the mission's place beside it first: its twin
     assert [p.id for p in gazetteer.candidates("Kafranbel")] == [kafr_nabl.id, bundled.id]
+
+
+def test_import_csv_town_and_part_names(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "mission.csv",
+        "name,lat,lon,admin1\n"
+        "Damascus - Qadam,33.47,36.29,Damascus\n"
+        "Deir-ez-Zor - Jubayla - Rashdiya,35.34,40.14,Deir ez Zor\n"
+        "Deir-ez-Zor - Military Airbase,35.28,40.17,Deir ez Zor\n"
+        "Ayyash - Kabajeb,35.2,40.0,Deir ez Zor\n"
+        "Hama - Hama,35.13,36.75,Hama\n",
+    )
+    quarter, two, airbase, pair, same = read_places(path)
+    assert quarter.aliases == ("Qadam",)  # the quarter's own name, not "Damascus"
+    assert two.aliases == ("Jubayla", "Rashdiya")
+    assert airbase.aliases == ()  # the part only says what is there
+    assert pair.aliases == ()  # two names, neither a seat: one place's two names, or two places
+    assert same.aliases == ()
+    gazetteer = load_gazetteer()
+    for place in (quarter, two, airbase, pair):
+        gazetteer.add(place)
+    assert gazetteer.lookup("al-Qadam") == quarter
+    assert airbase.id not in {p.id for p in gazetteer.candidates("Military Airbase")}
+    assert gazetteer.lookup("Kabajeb") is None
+
+
+def test_import_csv_numbered_bases_answer_either_way_round(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "mission.csv",
+        "name,lat,lon,admin1\n"
+        "121st Artillery Regiment Base,36.60,40.80,Al Hasakeh\n"
+        "Brigade 93,36.05,38.70,Ar Raqqa\n"
+        "Brigade 11 and 12,35.0,37.0,Homs\n",
+    )
+    regiment, brigade, two = read_places(path)
+    assert regiment.aliases == ("Regiment 121", "121st Regiment")
+    assert brigade.aliases == ("93rd Brigade",)  # its own name is the other way round
+    assert two.aliases == ()  # two numbers: which unit is it?
+    gazetteer = load_gazetteer()
+    for place in (regiment, brigade, two):
+        gazetteer.add(place)
+    assert gazetteer.lookup("Regiment 121") == regiment
+    assert gazetteer.lookup("93rd brigade") == brigade
 
 
 def test_import_csv_outside_syria_gets_no_governorate(tmp_path: Path) -> None:

@@ -305,3 +305,16 @@ def test_antecedents_resolve_to_the_latest_compatible_actor(
     assert antecedents.resolve(doc[2]) is None  # not a referring noun
     antecedents.observe("unknown-id")  # ids the registry lacks are ignored
     assert antecedents.resolve(army) == "government"
+
+
+def test_antecedents_named_with_the_noun_come_first(
+    nlp: Language, small_actors: ActorRegistry
+) -> None:
+    antecedents = Antecedents(small_actors)
+    antecedents.observe("government", "Syrian army")
+    antecedents.observe("russia", "Russian forces")
+    doc = nlp("The army and the forces attacked the rebels.")
+    army, forces, rebels = doc[1], doc[4], doc[7]
+    assert antecedents.named_like(army) == "government"
+    assert antecedents.named_like(forces) == "russia"
+    assert antecedents.named_like(rebels) is None

@@ -160,9 +160,9 @@ def test_incident_filters_bbox_visibility_and_pages_run_in_the_store(tmp_path):
     assert summaries(store.incidents(**north)) == ["incident 1", "incident 3", "incident 5"]
     assert store.count_incidents(**north) == 3
     points = store.incident_points(violator="opposition", **north)
-    assert [(p["summary"], p["lat"], p["verdict"]) for p in points] == [
-        ("incident 3", 35.9, "violation"),
-        ("incident 5", 36.3, "violation"),
+    assert [(p["lat"], p["lon"], p["verdict"]) for p in points] == [
+        (35.9, 36.6, "violation"),
+        (36.3, 37.2, "violation"),
     ]
     assert summaries(store.incidents(bbox=(36.3, 33.5, 36.3, 33.5))) == ["incident 2"]
     public = {"review_status": "verified"}

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -89,6 +90,12 @@ def all_ids(world, who: str | None, **params) -> list[str]:
     body = get(world, "/api/incidents", who, limit=1000, **params).json()
     assert body["total"] == len(body["incidents"])
     return [r["id"] for r in body["incidents"]]
+
+
+def map_points(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """/api/map's rows as dicts of its fields, by incident id as the records give it."""
+    rows = [dict(zip(answer["fields"], row, strict=True)) for row in answer["points"]]
+    return {str(row["id"]): row for row in rows}
 
 
 def test_openapi_describes_every_endpoint(world):
@@ -242,18 +249,30 @@ def test_the_report_covers_what_the_caller_may_see(world):
 
 def test_the_map_has_one_point_per_located_visible_incident(world):
     store, _, _, verified = world
-    located = [i for i in store.incidents() if i.place and i.place.lat is not None]
-    staff = get(world, "/api/map", "guarantor").json()
-    assert len(staff["features"]) == len(located)
-    point = staff["features"][0]
-    incident = next(i for i in located if str(i.id) == point["id"])
-    assert incident.place is not None
-    assert point["geometry"]["coordinates"] == [incident.place.lon, incident.place.lat]
-    assert point["properties"]["verdict"] == (incident.verdict and incident.verdict.status.value)
-    public = get(world, "/api/map").json()
-    assert {f["id"] for f in public["features"]} <= {str(i) for i in verified.values()}
-    ours = get(world, "/api/map", "monitor", party="opposition").json()["features"]
-    assert ours and all(f["properties"]["violator"] == "opposition" for f in ours)
+    located = {str(i.id): i for i in store.incidents() if i.place and i.place.lat is not None}
+    staff = map_points(get(world, "/api/map", "guarantor").json())
+    assert staff.keys() == located.keys()
+    for number, point in staff.items():
+        incident = located[number]
+        assert incident.place is not None and incident.place.lon is not None
+        place = (round(incident.place.lon, 5), round(incident.place.lat, 5))
+        assert (point["lon"], point["lat"]) == place
+        assert point["verdict"] == (incident.verdict and incident.verdict.status.value)
+    public = map_points(get(world, "/api/map").json())
+    assert public and public.keys() <= {str(i) for i in verified.values()}
+    ours = map_points(get(world, "/api/map", "monitor", party="opposition").json())
+    violators = {n: v.violator for n, i in located.items() if (v := i.verdict)}
+    assert ours and all(violators.get(n) == "opposition" for n in ours)
+
+
+def test_the_map_holds_what_it_draws_and_a_popup_asks_for_the_rest(world):
+    store = world[0]
+    answer = get(world, "/api/map", "monitor")
+    incident = store.incidents()[0]
+    assert incident.summary and incident.summary not in answer.text
+    assert len(answer.content) < 60 * len(answer.json()["points"])
+    record = get(world, f"/api/incidents/{incident.id}", "monitor").json()
+    assert record["summary"] == incident.summary
 
 
 def test_the_base_map_is_the_governorates_as_polygons(world):
@@ -275,5 +294,5 @@ def test_what_a_list_shows_is_what_can_be_opened_one_by_one(world, who):
     assert opened == listed | {
         str(i.id) for i in every if i.review_status.value == "merged" and who in STAFF
     }
-    on_map = {f["id"] for f in get(world, "/api/map", who).json()["features"]}
+    on_map = map_points(get(world, "/api/map", who).json()).keys()
     assert on_map <= listed

@@ -118,12 +118,20 @@ def test_a_monitor_maps_opens_verifies_and_filters(served, chromium):
     page = page_for(chromium, base, "monitor")
     expected = len(on_dashboard(store))
     assert expected > 10 and shown_on_map(page) == expected
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.reload()
+    assert shown_on_map(page) == expected
+    assert [url for url in asked if "/api/map" in url] == [f"{base}/api/map?territory=inside"]
     assert page.locator("path.incident-marker").count() == expected
     assert page.locator("path.leaflet-interactive:not(.incident-marker)").count() >= 14
     shot(page, "dashboard-monitor.png")
 
     page.locator("path.verdict-violation").first.click(force=True)
-    page.locator(".leaflet-popup a.popup-link").click()
+    link = page.locator(".leaflet-popup a.popup-link")
+    (opened,) = store.incidents(ids=[int((link.get_attribute("href") or "").split("/")[-1])])
+    assert page.locator(".leaflet-popup p").inner_text() == opened.summary  # asked for on opening
+    link.click()
     page.wait_for_selector("mark.evidence")
     assert page.locator("mark.evidence").count() >= 1
     shot(page, "incident-evidence.png")

@@ -3,6 +3,7 @@ evidence, and review and responses signed with the person's own key."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -13,7 +14,7 @@ from ceasefire import audit, review, users
 from ceasefire.pipeline import Knowledge
 from ceasefire.web import create_app
 from ceasefire.web.pages import segments, timeline
-from test_web_api import PASSWORD, demo_store
+from test_web_api import PASSWORD, demo_store, map_points
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -217,10 +218,30 @@ def test_incidents_outside_the_territory_are_left_out_unless_asked_for(browser, 
     assert f"{outside} more outside the agreement's territory" in shown
     everything = browser.get("/", params={"territory": "all"}).text
     assert row in everything and f"{len(store.incidents())} incidents" in everything
-    on_map = browser.get("/api/map", params={"territory": "inside"}).json()["features"]
-    assert str(target.id) not in {f["id"] for f in on_map}
+    on_map = map_points(browser.get("/api/map", params={"territory": "inside"}).json())
+    assert str(target.id) not in on_map
     api = browser.get("/api/incidents", params={"limit": 1000}).json()["incidents"]
     assert str(target.id) in {r["id"] for r in api}  # the API leaves nothing out unless asked
+
+
+def test_the_map_asks_for_what_the_page_shows_and_nothing_the_api_would_refuse(browser, store):
+    sign_in(browser, "monitor")
+    asked = {"party": "government", "verdict": "nonsense", "type": "shelling", "date_to": "soon"}
+    page = browser.get("/", params={**asked, "date_from": "2017-01-02"}).text
+    found = re.search(r'data-points="([^"]+)"', page)
+    assert found
+    points = html.unescape(found.group(1))
+    assert f'<link rel="preload" href="{found.group(1)}" as="fetch" crossorigin>' in page
+    assert points == "/api/map?party=government&type=shelling&date_from=2017-01-02&territory=inside"
+    answer = map_points(browser.get(points).json())
+    wanted = store.incidents(
+        violator="government",
+        event_type="shelling",
+        date_from=date(2017, 1, 2),
+        hide_reason="outside_territory",
+    )
+    located = {str(i.id) for i in wanted if i.place and i.place.lat is not None}
+    assert answer and answer.keys() == located
 
 
 def test_a_person_makes_and_revokes_their_own_api_tokens(browser, store):

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
 
 from ceasefire.errors import InputError
 from ceasefire.model import Actor, ActorKind
@@ -13,6 +14,8 @@ from ceasefire.text import normalise
 from ceasefire.yamlfile import line_of, load_yaml, read_yaml
 
 BUNDLED_ACTORS = Path(__file__).parent / "data" / "actors.yaml"
+SPELLING_SCORE = 90.0  # how alike (0-100) a name must be to a listed one to be read as it
+_SPELLING_MIN = 8  # letters: shorter names are too alike by chance ("Jund al-Sham")
 
 
 class ActorRegistry:
@@ -53,9 +56,29 @@ class ActorRegistry:
             for form in (actor.name, *actor.aliases):
                 yield form, actor.id
 
+    def closest(self, text: str) -> Actor | None:
+        """The actor a name misspells or transliterates otherwise ("Soqour al-Sham", "Jaish
+        Khalid Bin Al Waleed"): the one alias as alike as `SPELLING_SCORE`, when no alias of
+        another actor comes near it."""
+        key = normalise(text)
+        if len(key) < _SPELLING_MIN:
+            return None
+        found = process.extract(key, self._by_alias.keys(), scorer=fuzz.ratio, limit=8)
+        best = [(alias, score) for alias, score, _ in found if score >= SPELLING_SCORE]
+        if not best:
+            return None
+        actor_id = self._by_alias[best[0][0]]
+        rivals = {self._by_alias[a] for a, score, _ in found if score >= best[0][1] - 5}
+        return self._actors[actor_id] if rivals == {actor_id} else None
+
     def resolve(self, text: str) -> Actor | None:
-        """The actor a surface form names, ignoring case, accents, hyphens and a leading 'the'."""
-        actor_id = self._by_alias.get(normalise(text))
+        """The actor a surface form names, ignoring case, accents, hyphens and a leading 'the'.
+        A name in the possessive plural ("the Islamic States' fighters", a common slip for the
+        singular possessive) is the name."""
+        key = normalise(text)
+        actor_id = self._by_alias.get(key)
+        if actor_id is None and text.rstrip().endswith(("s'", "s’")):
+            actor_id = self._by_alias.get(key[:-1])
         return self._actors[actor_id] if actor_id else None
 
 

@@ -68,6 +68,18 @@ class _Case:
     def clash(self) -> bool:
         return self.incident.event_type is EventType.CLASH
 
+    @property
+    def ground_combat(self) -> bool:
+        """Acts where armed forces meet on the ground: a clash, a ground attack, a seizure."""
+        return self.incident.event_type in _GROUND_COMBAT
+
+    @property
+    def needs_counterpart(self) -> bool:
+        """Ground combat is fought between two armed forces: a clash, an assault on positions,
+        a seizure of ground, which is taken from whoever held it. Without that counterpart it
+        cannot be said whether the act was the permitted fight against an excluded group."""
+        return self.ground_combat
+
     def parties(self) -> list[str]:
         """The parties the perpetrators act for, in order of mention."""
         return list(dict.fromkeys(p.party for p in self.perpetrators if p.party))
@@ -94,8 +106,11 @@ def _case(incident: Incident, agreement: Agreement, sides: Sides) -> _Case:
     on = incident.date_to or incident.date_from
     perpetrators = tuple(_participant(m, sides, on) for m in incident.perpetrators)
     targets = tuple(_participant(m, sides, on) for m in incident.targets)
-    if incident.event_type is EventType.CLASH and not targets:
-        perpetrators, targets = _opponents(perpetrators)
+    if incident.event_type is EventType.CLASH and all(
+        t.side == UNKNOWN or t.civilian for t in targets
+    ):
+        ours, theirs = _opponents(perpetrators)
+        perpetrators, targets = ours, (*theirs, *targets)
     if incident.event_type is EventType.CLASH and _should_swap(perpetrators, targets):
         # In a clash both sides fight: who is listed as perpetrator says nothing about who
         # started it, so put the side that can be attributed first.
@@ -107,8 +122,9 @@ def _opponents(
     participants: tuple[_Participant, ...],
 ) -> tuple[tuple[_Participant, ...], tuple[_Participant, ...]]:
     """ "Regime forces and IS clashed", "fighting between X and Y" misread: a clash is fought
-    between two sides, so when the report names no target, participants of different sides
-    are opponents rather than allies."""
+    between two sides, so when the report names no identified force as target (at most
+    "gunmen", "unidentified warplanes" overhead or civilians caught in it), participants of
+    different sides are opponents rather than allies."""
     camps = [p.party or p.side for p in participants if p.side != UNKNOWN]
     if len(set(camps)) < 2:
         return participants, ()
@@ -146,6 +162,9 @@ def _participant(mention: ActorMention, sides: Sides, on: date | None) -> _Parti
     else:
         label = f"{actor.name} (party: {side})"
     return _Participant(label, side, party, civilian)
+
+
+_GROUND_COMBAT = (EventType.CLASH, EventType.GROUND_ATTACK, EventType.TERRITORY_SEIZURE)
 
 
 # --- the rules, in order ------------------------------------------------------------------------
@@ -205,13 +224,23 @@ def _only_excluded(participants: Sequence[_Participant]) -> bool:
     return bool(named) and all(p.side == EXCLUDED for p in named)
 
 
+def _only_armed_non_parties(participants: Sequence[_Participant]) -> bool:
+    return bool(participants) and all(
+        p.side != UNKNOWN and not p.party and not p.civilian for p in participants
+    )
+
+
 def _excluded_perpetrator(case: _Case) -> Verdict | None:
     if not any(p.side == EXCLUDED for p in case.perpetrators):
         return None
     clause = clause_of_kind(case.agreement, "permitted")
     if case.parties() and _only_excluded(case.targets):
         return _against_excluded(case)  # rebels and JFS fighting IS: no party is attacked
-    if case.clash and case.parties() and any(t.party for t in case.targets):
+    if case.parties() and _only_armed_non_parties(case.targets):
+        # rebels and JFS fighting the SDF: whoever of them did it, no party was attacked
+        return _non_party_target(case)
+    joint = case.clash or (case.ground_combat and not _led_by_excluded(case.perpetrators))
+    if joint and case.parties() and any(t.party for t in case.targets):
         return _against_joint_force(case)
     if case.parties() and not _led_by_excluded(case.perpetrators):
         return _verdict(
@@ -249,7 +278,7 @@ def _unidentified_perpetrator(case: _Case) -> Verdict | None:
 def _excluded_target(case: _Case) -> Verdict | None:
     if not case.parties() or not any(t.side == EXCLUDED for t in case.targets):
         return None
-    if case.clash:
+    if case.ground_combat:
         return _against_joint_force(case)
     if any(t.party for t in case.targets) and not _led_by_excluded(case.targets):
         return _verdict(
@@ -264,16 +293,18 @@ def _excluded_target(case: _Case) -> Verdict | None:
 
 
 def _against_joint_force(case: _Case) -> Verdict:
-    """A battle in which one side fights alongside an excluded group: the agreement binds the
-    opposition to separate from those groups, and a clash gives no direction, so the fighting
-    is read as the permitted fight against the excluded group. One-sided acts (a strike on a
-    mixed target, a joint attack) stay undetermined: there, who was aimed at still matters."""
+    """A battle on the ground (a clash, an assault, the taking of a position) in which one side
+    fights alongside an excluded group: the agreement binds the opposition to separate from
+    those groups, and a force that fights as one with them is fought as one, so the fighting is
+    read as the permitted fight against the excluded group. Acts from a distance (a strike or
+    shelling of a mixed target or by a mixed force) stay undetermined: there, who was aimed at,
+    or who fired, still matters."""
     return _verdict(
         case,
         VerdictStatus.NOT_A_VIOLATION,
         Reason.EXCLUDED_TARGET,
         clause_of_kind(case.agreement, "permitted"),
-        "one side of the clash fought alongside a group excluded from the ceasefire, and "
+        "one side of the fighting fought alongside a group excluded from the ceasefire, and "
         "fighting against excluded groups is permitted",
     )
 
@@ -305,13 +336,14 @@ def _prohibited_act(case: _Case) -> Verdict | None:
     if opposing or any(t.civilian for t in targets):
         return _violation(case, clause, party, finding)
     if all(t.side == UNKNOWN for t in targets):
-        if case.clash:
+        if case.needs_counterpart:
+            act = _ACTS[case.incident.event_type]
             return _verdict(
                 case,
                 VerdictStatus.UNDETERMINED,
                 Reason.UNKNOWN_PERPETRATOR,
                 clause,
-                "the other side of the clash is not identified, so it cannot be attributed",
+                f"the other side of {act} is not identified, so it cannot be attributed",
             )
         return _violation(case, clause, party, finding)
     return None
@@ -330,6 +362,10 @@ def _no_party_act(case: _Case) -> Verdict:
     if identified and all(t.party == parties[0] for t in identified):
         finding = "the agreement does not cover fighting within one side"
         return _verdict(case, VerdictStatus.NOT_A_VIOLATION, Reason.NOT_PROHIBITED, None, finding)
+    return _non_party_target(case)
+
+
+def _non_party_target(case: _Case) -> Verdict:
     finding = "the target is not a party to the agreement"
     return _verdict(case, VerdictStatus.NOT_A_VIOLATION, Reason.NON_PARTY_ACTOR, None, finding)
 

@@ -24,6 +24,15 @@ _ANYONE = {"people", "person"}  # a count of these restates any other count of t
 _WHOLE_AFTER = {"among", "amongst"}  # "two children were among 40 people killed": 40 is whole
 _SHARE_VERBS = {"split", "divide", "distribute", "allocate", "apportion"}
 _SHARE_UNITS = {"event", "location", "place", "incident", "area", "site", "locality"}
+# "with 5 allocated to Hass", "5 coded to Hama": one event's part of a toll split among several
+_ALLOT_VERBS = frozenset(
+    {*_SHARE_VERBS, "assign", "code", "attribute", "allocated", "assigned", "coded", "divided"}
+)
+# Verbs whose object (or passive subject) is a person: "killed 3 medics", "a reporter was killed"
+_KILLING = {"kill", "slay", "execute", "massacre", "murder", "assassinate", "behead"}
+# Words that make a count the whole toll of every event told: "for a total of 14 fatalities"
+_GRAND_TOTAL = {"total", "overall", "altogether"}
+_GRAND_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Casualties:
 @dataclass(frozen=True)
 class _Count:
     token: Token  # the word the number stands on (its noun, or the number itself)
+    start: int  # where the number stands in the sentence
     low: int | None
     high: int | None
     subset: bool
@@ -69,18 +79,22 @@ def count_casualties(span: Span | Doc) -> Casualties:
     counts = [c for c in _counts(tokens, lexicon) if c is not None]
     counts = _after_dateline(counts, tokens)
     whole = [c for c in counts if not c.subset]
-    whole = [c for c in whole if c.total] or whole  # "many were killed, coded as 10"
+    grand = [c for c in whole if _grand_total(c, tokens)]
+    whole = grand[-1:] or [c for c in whole if c.total] or whole  # "many killed, coded as 10"
     whole = _restated(whole, lexicon)
     whole = [c for c in whole if not c.vague] or whole  # "4 killed amid reports of dozens dead"
     share = _share(tokens, lexicon)
     if whole:
         low = sum(c.low or 0 for c in whole) if any(c.low is not None for c in whole) else None
         high = None if any(c.high is None for c in whole) else sum(c.high or 0 for c in whole)
+        # "coded as an additional 10" adds to the toll; "a total of 14" and a toll said to be
+        # split among events restate it whole
+        additive = not grand and any(c.additive for c in whole)
         found = Casualties(
             low,
             high,
-            total=any(c.total for c in whole),
-            additive=any(c.additive for c in whole),
+            total=bool(grand or share) or (not additive and any(c.total for c in whole)),
+            additive=additive,
             vague=all(c.vague for c in whole),
         )
         return shared(found, share) if share else found
@@ -93,11 +107,11 @@ def count_casualties(span: Span | Doc) -> Casualties:
 
 
 def shared(found: Casualties, events: int) -> Casualties:
-    """One event's part of a toll split evenly among `events`; a toll that does not divide
-    evenly cannot be apportioned, so it stands as told."""
-    if found.min is None or found.min % events or (found.max is not None and found.max % events):
+    """One event's part of a toll split among `events`: its even share, or, when the toll does
+    not divide evenly, the range from the smaller share to the larger (10 among 3 is 3 to 4)."""
+    if found.min is None:
         return found
-    high = None if found.max is None else found.max // events
+    high = None if found.max is None else -(-found.max // events)
     return replace(found, min=found.min // events, max=high, share=None)
 
 
@@ -119,6 +133,18 @@ def _share(tokens: list[Token], lexicon: CasualtyLexicon) -> int | None:
                 if places:
                     return 1 + sum(1 for c in places[0].conjuncts if c.ent_type_)
     return None
+
+
+def _grand_total(count: _Count, tokens: list[Token]) -> bool:
+    """ "for a total of 14 fatalities", "with the total number of fatalities coded as 18": a
+    count that sums up every count told with it, so it replaces them instead of adding to them.
+    The word must stand shortly before the number, with no other number or clause between."""
+    for token in reversed(tokens[max(0, count.start - _GRAND_WINDOW) : count.start]):
+        if token.like_num or token.is_punct:
+            return False
+        if token.lower_ in _GRAND_TOTAL:
+            return True
+    return False
 
 
 def _after_dateline(counts: list[_Count], tokens: list[Token]) -> list[_Count]:
@@ -180,6 +206,7 @@ def _clause_root(token: Token) -> Token:
 
 def _counts(tokens: list[Token], lexicon: CasualtyLexicon) -> list[_Count | None]:
     counts: list[_Count | None] = []
+    allotting = False
     i = 0
     while i < len(tokens):
         found = _number_at(tokens, i, lexicon)
@@ -187,9 +214,23 @@ def _counts(tokens: list[Token], lexicon: CasualtyLexicon) -> list[_Count | None
             i += 1
             continue
         value, high, end, vague = found
-        counts.append(_classify(tokens, i, end, value, high, vague, lexicon))
+        allotting = _allotted(tokens, end, allotting, lexicon)
+        if not allotting:
+            counts.append(_classify(tokens, i, end, value, high, vague, lexicon))
         i = end
     return counts
+
+
+def _allotted(tokens: list[Token], end: int, listing: bool, lexicon: CasualtyLexicon) -> bool:
+    """ "with 6 fatalities allocated to Hass", "2 allocated to Hama, 2 to Hass": the part of a
+    toll given to one of the events it is split among (`listing` when the count before was one).
+    Which event is the document's own is not said, so a part is no count of its own: the toll
+    and how many events share it decide."""
+    if end < len(tokens) and _is(tokens[end], lexicon.death_words):
+        end += 1
+    if end + 1 < len(tokens) and _is(tokens[end], _ALLOT_VERBS):
+        return tokens[end + 1].lower_ == "to"
+    return listing and end < len(tokens) and tokens[end].lower_ == "to"
 
 
 def _number_at(
@@ -287,7 +328,9 @@ def _classify(
     noun = _noun_of(number, last, tokens, end, lexicon)
     if noun is None:
         return None
-    if number.lower_ in ("a", "an") and not _is_people(noun, lexicon):
+    if number.lower_ in ("a", "an") and not (
+        _is_people(noun, lexicon) or _victim(noun, lexicon, passive_only=True)
+    ):
         return None  # "a" counts a person ("a child was killed"), nothing else
     kind, path = _governing_kind(noun, lexicon)
     if kind != "death":
@@ -307,7 +350,7 @@ def _classify(
         high = None
     elif any(before.endswith(w) for w in lexicon.at_most):
         low, high = None, value
-    return _Count(noun, low, high, subset, total, vague, _adds(noun, lexicon))
+    return _Count(noun, start, low, high, subset, total, vague, _adds(noun, lexicon))
 
 
 def _noun_of(
@@ -320,11 +363,18 @@ def _noun_of(
     if end < len(tokens) and tokens[end].lower_ == "of":  # "dozens of civilians"
         candidates.extend(c for c in tokens[end].children if c.dep_ == "pobj")
     candidates.append(last.head if last.dep_ in ("nummod", "quantmod", "amod") else last)
+    if number.dep_ == "ROOT" and end < len(tokens) and tokens[end].is_alpha:
+        # "4 | IS militants killed.": the parser made the number a sentence of its own
+        candidates.append(tokens[end])
     for noun in candidates:
         while noun.dep_ == "compound" and noun.head.pos_ in ("NOUN", "PROPN"):
             noun = noun.head  # "two SDF soldiers"
         if noun != number and noun != last:
-            if _is_people(noun, lexicon) or _is(noun, lexicon.death_words):
+            if (
+                _is_people(noun, lexicon)
+                or _is(noun, lexicon.death_words)
+                or _victim(noun, lexicon)
+            ):
                 return noun
             if _is(noun, lexicon.harm_words):
                 return None
@@ -332,6 +382,26 @@ def _noun_of(
     if number.dep_ in _BARE_DEPS or (number.dep_ == "pobj" and number.head.lower_ in _BARE_PREPS):
         return number
     return None
+
+
+def _victim(noun: Token, lexicon: CasualtyLexicon, passive_only: bool = False) -> bool:
+    """Who a killing verb says was killed ("a cameraman was killed", "killing 3 medics"): a
+    person, whether or not the lexicon lists the noun. Only a plain common noun: a capitalised
+    word there is a misparsed headline or byline ("kills 19 Monitor"), a noun with "of" a
+    quantity ("numbers of fighters"), and "others" a count of other events."""
+    verb = noun.head
+    if (
+        verb.pos_ != "VERB"
+        or verb.lemma_.lower() not in _KILLING
+        or noun.pos_ != "NOUN"
+        or not noun.text.islower()
+        or _is(noun, lexicon.additive_words)
+        or any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children)
+    ):
+        return False
+    if any(c.dep_ == "auxpass" for c in verb.children):
+        return noun.dep_ == "nsubjpass"
+    return not passive_only and noun.dep_ == "dobj"
 
 
 def _is_people(token: Token, lexicon: CasualtyLexicon) -> bool:
@@ -391,7 +461,8 @@ def _adds(noun: Token, lexicon: CasualtyLexicon) -> bool:
     root = _clause_root(noun)
     words = [*noun.lefts, *root.children]
     words += [g for c in root.children if c.dep_ == "prep" for g in c.children]
-    return any(_is(t, lexicon.additive_words) for t in words)
+    more = any(c.lower_ == "more" and c.i > noun.i for c in noun.children)  # "25 more died"
+    return more or any(_is(t, lexicon.additive_words) for t in words)
 
 
 def _named_dead(tokens: list[Token], lexicon: CasualtyLexicon) -> int:
@@ -402,9 +473,17 @@ def _named_dead(tokens: list[Token], lexicon: CasualtyLexicon) -> int:
             continue
         passive = any(c.dep_ == "auxpass" for c in token.children)
         for child in token.children:
-            if child.dep_ == ("nsubjpass" if passive else "dobj") and child.ent_type_ == "PERSON":
-                count += 1 + sum(1 for c in child.conjuncts if c.ent_type_ == "PERSON")
+            if child.dep_ == ("nsubjpass" if passive else "dobj") and _a_person(child):
+                count += 1 + sum(1 for c in child.conjuncts if _a_person(c))
     return count
+
+
+def _a_person(token: Token) -> bool:
+    """A person's name, also when the recogniser tagged only its first names ("General Ali
+    Yousef Sultan")."""
+    return token.ent_type_ == "PERSON" or any(
+        c.dep_ == "compound" and c.ent_type_ == "PERSON" for c in token.children
+    )
 
 
 def _clause(token: Token) -> list[Token]:

@@ -224,6 +224,13 @@ PartyOpt = Annotated[str | None, typer.Option(help="Violating party id, e.g. gov
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Event type, e.g. airstrike.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Until this date (YYYY-MM-DD).")]
+PublicOpt = Annotated[
+    bool,
+    typer.Option(
+        "--public",
+        help="Only what the public may see: verified incidents, sensitive sources protected.",
+    ),
+]
 
 
 @app.command()
@@ -292,6 +299,16 @@ def show(incident_id: Annotated[int, typer.Argument(help="Incident id.")]) -> No
             out.print(f"    > {e['text']}  [{e['start']}:{e['end']}]", highlight=False)
 
 
+def _records(
+    store: Store, knowledge: Knowledge, filters: dict[str, Any], public: bool
+) -> list[dict[str, Any]]:
+    """Export records for `filters`; for the public only verified incidents, and a sensitive
+    report's sender and exact place withheld, as the web shows them."""
+    if public:
+        filters = {**filters, "review_status": ReviewStatus.VERIFIED.value}
+    return exports.records(store, knowledge, store.incidents(**filters), protect=public)
+
+
 @app.command()
 def export(
     format: Annotated[str, typer.Option("--format", help="json, csv or geojson.")] = "json",
@@ -301,13 +318,7 @@ def export(
     event_type: TypeOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    public: Annotated[
-        bool,
-        typer.Option(
-            "--public",
-            help="Only what the public may see: verified incidents, sensitive sources protected.",
-        ),
-    ] = False,
+    public: PublicOpt = False,
 ) -> None:
     """Export incidents as open data (SPEC §6)."""
     if format not in exports.FORMATS:
@@ -315,9 +326,7 @@ def export(
     store = open_store()
     loaded = Knowledge.from_store(store)
     filters = _filters(verdict, party, event_type, since, until)
-    if public:
-        filters["review_status"] = ReviewStatus.VERIFIED.value
-    records = exports.records(store, loaded, store.incidents(**filters), protect=public)
+    records = _records(store, loaded, filters, public)
     text = exports.render(format, records, loaded)
     if output is None:
         sys.stdout.write(text)
@@ -331,12 +340,13 @@ def report(
     since: SinceOpt = None,
     until: UntilOpt = None,
     output: Annotated[Path | None, typer.Option(help="File to write; stdout by default.")] = None,
+    public: PublicOpt = False,
 ) -> None:
     """Write the Markdown situation report for a period."""
     store = open_store()
     loaded = Knowledge.from_store(store)
     filters = _filters(None, None, None, since, until)
-    records = exports.gather(store, loaded, **filters)
+    records = _records(store, loaded, filters, public)
     period = (filters["date_from"], filters["date_to"])
     text = situation_report(records, loaded.agreement, period, head=store.head())
     if output is None:

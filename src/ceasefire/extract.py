@@ -44,6 +44,7 @@ from ceasefire.nlp import (
     Lexicon,
     TriggerRule,
     build_nlp,
+    forms_of,
     load_lexicon,
     word_forms,
 )
@@ -66,13 +67,16 @@ _DATELINE = re.compile(
 )
 _DATELINE_WITHIN = 1000  # characters: a dateline opens the story, after headline and byline
 _CLAUSE_DEPS = {"relcl", "advcl", "ccomp", "parataxis", "csubj"}
+_CORE_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "agent"}
+_GROUND_COMBAT = (EventType.CLASH, EventType.GROUND_ATTACK, EventType.TERRITORY_SEIZURE)
 _LOCATIVE = {"in", "inside", "into", "within", "across", "at", "near", "around", "outside"}
 _NOUNS = ("NOUN", "PROPN")
 _DEFINITE = {"the", "these", "those", "this", "that"}
 _MERGE_WINDOW = 3  # sentences after an event that can still add to it
 REGION_KM = 300.0  # how far from a region's centre ("northern Syria") its towns can lie
 _ENEMY_PREPOSITIONS = {"with", "against"}  # "battling with IS", "fighting against the army"
-_OPPOSING = {"against", "versus", "vs", "vs.", "pit"}  # "X pitted against Y": two sides of a clash
+# "X pitted against Y", "X on one side and Y on the other": the two sides of a clash
+_OPPOSING = {"against", "versus", "vs", "vs.", "pit", "side"}
 _PHRASE_ENDS = _LOCATIVE | {"near", "on", "amid", "during", "since", "after", "while", "where"}
 
 
@@ -115,6 +119,7 @@ class TriggerIndex:
     """The lexicon's trigger words by first word, longest phrase first."""
 
     def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
         self._by_first: dict[str, list[tuple[tuple[str, ...], TriggerRule]]] = {}
         for rule in lexicon.triggers:
             for phrase in rule.words:
@@ -134,7 +139,11 @@ class TriggerIndex:
                 continue
             size, rule = match
             trigger = Trigger(tuple(tokens[i : i + size]), rule)
-            if _usable(trigger):
+            if _usable(trigger) and (
+                trigger.rule.type != EventType.TERRITORY_SEIZURE
+                or not trigger.rule.generic
+                or _takes_ground(trigger.head, self.lexicon)
+            ):
                 found.append(trigger)
             i += size
         return found
@@ -186,7 +195,27 @@ def _usable(trigger: Trigger) -> bool:
     if any(t.ent_type_ in (ACTOR, PLACE) for t in trigger.tokens):
         return False
     head = trigger.head
-    return not (len(trigger.tokens) == 1 and head.dep_ == "amod" and head.tag_ in ("VBN", "VBD"))
+    if len(trigger.tokens) > 1 or head.dep_ != "amod":
+        return True
+    # "Hezbollah fought rebels" parsed as a noun phrase: a past tense with no other verb in
+    # the sentence is its verb, not an adjective
+    verbless = head.sent.root.pos_ not in ("VERB", "AUX")
+    return head.tag_ not in ("VBN", "VBD") or (head.tag_ == "VBD" and verbless)
+
+
+def _takes_ground(verb: Token, lexicon: Lexicon) -> bool:
+    """ "took the village", "took two checkpoints from the regime": a verb as common as "take"
+    tells of a seizure only when it says what place was taken or from whom, unlike "took
+    place" or "took part"."""
+    places = lexicon.places
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    for child in (*verb.children, *(c for o in objects for c in o.children)):
+        if child.dep_ == "prep" and child.lower_ in places.origin_prepositions:
+            return True
+    return any(
+        o.ent_type_ in (PLACE, "GPE", "LOC", "FAC") or o.lemma_.lower() in places.qualifiers_after
+        for o in objects
+    )
 
 
 def _depth(token: Token) -> int:
@@ -370,16 +399,18 @@ class Extractor:
             covered.update(range(ent.start, ent.end))
             if ent.label_ == ACTOR and not _is_location(ent, self.gazetteer):
                 actor = self._specific(ent, antecedents) or ent.ent_id_ or None
-                named[ent.root.i] = _Mention(ent.root, actor, ent.text)
+                root = _name_root(ent)
+                named[root.i] = _Mention(root, actor, ent.text)
             elif (
-                ent.label_ in ("ORG", "NORP")
+                ent.label_ in ("ORG", "NORP", "PERSON")
                 and not _in_source(ent)
                 and not any(self.triggers.names_act(t) for t in ent)  # "Battles" opening a line
             ):
                 # a force the registry does not know by this name is kept for a reviewer; a
-                # nationality that names no force ("the Syrian town") is no actor
+                # nationality that names no force ("the Syrian town") is no actor, nor a person
+                # unless the name is a force's, spelt another way
                 actor = self._named(ent)
-                if actor is not None or ent.label_ == "ORG":
+                if actor is not None or (ent.label_ == "ORG" and not self._names_place(ent)):
                     named[ent.root.i] = _Mention(ent.root, actor, ent.text)
         mentions: list[_Mention] = []
         for token in sentence:
@@ -388,8 +419,13 @@ class Extractor:
             elif token.i in covered or (mention := self._referring(token, antecedents)) is None:
                 continue
             mentions.append(mention)
-            antecedents.observe(mention.actor)
+            antecedents.observe(mention.actor, mention.text)
         return mentions
+
+    def _names_place(self, ent: Span) -> bool:
+        """An organisation by the recogniser that the text or the gazetteer makes a place:
+        "the village of Tal Aswad", "in Hosh Nasri", "Babsqa town"."""
+        return self._may_be_place(ent, (0, 0)) or bool(self.gazetteer.candidates(ent.text))
 
     def _specific(self, ent: Span, antecedents: Antecedents) -> str | None:
         """ "the rebels" after "Jaysh al-Islam fighters attacked": the group named before, when
@@ -419,7 +455,12 @@ class Extractor:
         )
         if ent.label_ == "NORP" and describes_act and head.ent_type_ != ACTOR:
             forms += [f"{ent.text} {word}" for word in self.lexicon.nationality_heads]
-        return next((i for f in forms if (i := _registry_id(self.actors, f))), None)
+        found = next((i for f in forms if (i := _registry_id(self.actors, f))), None)
+        if found is None and ent.label_ != "NORP":
+            whole = _whole_name(ent)
+            actor = self.actors.closest(whole.text) or self.actors.closest(ent.text)
+            found = actor.id if actor is not None else None
+        return found
 
     def _referring(self, token: Token, antecedents: Antecedents) -> _Mention | None:
         """A pronoun or noun standing for an actor: "it", "the group", "government artillery"."""
@@ -429,6 +470,14 @@ class Extractor:
                 return None  # "their positions": too often someone else's; "clashes with them"
             actor = antecedents.resolve(token)
             return _Mention(token, actor, token.text) if actor else None
+        if token.pos_ == "ADJ" and (
+            token.dep_ == "conj" or any(c.dep_ in ("cc", "conj") for c in token.children)
+        ):
+            # "between pro-government and opposition fighters": one side named by its
+            # modifier alone, coordinated with the other's
+            words = _hyphenated(token)
+            actor = self._forces_of(words)
+            return _Mention(token, actor, words) if actor else None
         if token.pos_ != "NOUN" or is_modifier(token.doc[token.i : token.i + 1]):
             return None  # "rebel-held"
         if token.dep_ in ("compound", "amod", "nmod"):
@@ -439,11 +488,25 @@ class Extractor:
         if token.lemma_.lower() not in self.lexicon.agent_nouns:
             return None
         text = _noun_phrase(token)
-        definite = any(c.dep_ == "det" and c.lower_ in _DEFINITE for c in token.children)
-        actor = antecedents.resolve(token) if definite else None
+        # "the militants", and "its fighters": a possessive pronoun points back as "the" does
+        definite = any(
+            (c.dep_ == "det" and c.lower_ in _DEFINITE) or (c.dep_ == "poss" and c.pos_ == "PRON")
+            for c in token.children
+        )
+        actor = (antecedents.named_like(token) or antecedents.resolve(token)) if definite else None
         if actor is None:
             modifiers = [c.text for c in token.lefts if c.dep_ in ("compound", "amod")]
             actor = _registry_id(self.actors, text) or self._forces_of(" ".join(modifiers))
+            argued = any(c.dep_ == "prep" and c.lower_ in ("of", "to") for c in token.children)
+            if actor is None and not modifiers and not argued:
+                # "clashed with the opposition", "between the regime and opposition": a side of
+                # the fighting is that side's forces, unlike "the opposition of residents" or
+                # "the opposition to the plan"
+                actor = self._forces_of(token.text)
+            owner = next((c for c in token.lefts if c.dep_ == "poss"), None)
+            if actor is None and owner is not None:
+                # "the Islamic States' fighters": the fighters of the force named
+                actor = _registry_id(self.actors, _possessor(owner))
         return _Mention(token, actor, text)
 
     def _forces_of(self, words: str) -> str | None:
@@ -480,19 +543,41 @@ class Extractor:
         for other in sorted(triggers, key=lambda t: _depth(t.head)):
             if any(m.actor for m in roles.targets):
                 break  # a name the registry does not know ("the village of X") is no opponent
-            if other is not anchor and other.rule.type == EventType.CLASH:
-                # "took the village after clashes with IS": whom, from the fighting
+            fighting = other.rule.type == EventType.CLASH or (
+                other.rule.type == EventType.GROUND_ATTACK and anchor.rule.type in _GROUND_COMBAT
+            )
+            if other is not anchor and fighting:
+                # "took the village after clashes with IS", "captured it in their offensive
+                # against IS": whom, from the fighting
                 helper = _Roles(by_root, self.lexicon, True)
                 helper.read(other)
                 ours = {m.root.i for m in roles.perpetrators}
+                our_actors = {m.actor for m in roles.perpetrators if m.actor}
                 roles.targets += [
                     m
                     for m in (*helper.targets, *helper.perpetrators)
-                    if m.root.i not in ours and m not in roles.targets
+                    if m.root.i not in ours and m.actor not in our_actors and m not in roles.targets
                 ]
+        if anchor.rule.type in _GROUND_COMBAT and not any(m.actor for m in roles.targets):
+            roles.targets += roles.opposed(anchor)
         if not (clash and roles.targets):
             roles.victims(sentence)  # the dead of a clash are on both sides
         roles.fallback(anchor, sentence, mentions)
+        if seizure and not any(m.actor for m in roles.targets):
+            roles.targets += self._withdrawn(sentence, anchor, by_root, roles.perpetrators)
+            taking = {m.actor for m in roles.perpetrators}
+            for other in triggers:
+                if other is not anchor and other.rule.type == EventType.TERRITORY_SEIZURE:
+                    # "controls the town, which was cleared from JFS fighters": whom from;
+                    # "retook the town, which IS had seized": who held it
+                    helper = _Roles(by_root, self.lexicon, False, seizure=True)
+                    helper.read(other)
+                    held = other.head.dep_ == "relcl" and other.head.head in anchor.head.subtree
+                    roles.targets += [
+                        m
+                        for m in (*helper.targets, *(helper.perpetrators if held else ()))
+                        if m.actor and m.actor not in taking
+                    ]
         perpetrators, targets = roles.result()
         if clash and targets and perpetrators:
             # "29 rebels were killed in clashes with regime troops": the side that lost them
@@ -504,6 +589,36 @@ class Extractor:
         # civilians are never a side of the fighting, only its target
         civilian = [m for m in perpetrators if m.actor and self._is_civilian(m.actor)]
         return [m for m in perpetrators if m not in civilian], _tidy([*targets, *civilian])
+
+    def _withdrawn(
+        self,
+        sentence: Span,
+        anchor: Trigger,
+        by_root: dict[int, _Mention],
+        takers: list[_Mention],
+    ) -> list[_Mention]:
+        """ "After IS withdrew from the town, regime forces took it", "following the IS
+        withdrawal": ground is taken from whoever the sentence says withdrew or gave way, the
+        subject of a yielding verb or the force its noun names."""
+        roles = _Roles(by_root, self.lexicon, clash=False)
+        taking = {m.actor for m in takers}
+        found: list[_Mention] = []
+        for token in sentence:
+            if token.i == anchor.head.i or not _yields(token, self.lexicon):
+                continue
+            if token.pos_ in ("VERB", "AUX"):
+                whose = ("nsubj", "nsubjpass")
+            elif token.pos_ in _NOUNS:
+                whose = ("compound", "poss", "nmod")
+            else:
+                continue
+            for subject in (c for c in token.children if c.dep_ in whose):
+                found += [
+                    m
+                    for m in roles.phrase(subject)
+                    if m.actor and m.actor not in taking and not self._is_civilian(m.actor)
+                ]
+        return found
 
     def _is_civilian(self, actor_id: str) -> bool:
         return self.actors.get(actor_id).kind == ActorKind.CIVILIANS
@@ -530,7 +645,13 @@ class Extractor:
             m.actor and self._is_civilian(m.actor) for m in targets
         ):
             return rule.civilian
+        if rule.type == EventType.OTHER and self._armed(perpetrators) and self._armed(targets):
+            # "rebels killed three soldiers": a force that kills another's men attacked them
+            return EventType.GROUND_ATTACK
         return rule.type
+
+    def _armed(self, mentions: list[_Mention]) -> bool:
+        return any(m.actor and not self._is_civilian(m.actor) for m in mentions)
 
     def _aerial(self, sentence: Span, perpetrators: list[_Mention]) -> bool:
         """Aircraft in the sentence, or a perpetrator that is an air force."""
@@ -656,7 +777,13 @@ class _Roles:
 
     def read(self, trigger: Trigger) -> None:
         head = trigger.head
-        if _coarse(head) == "VERB":
+        if head.dep_ == "amod" and head.tag_ == "VBD":
+            # the verb of a sentence the parser read as a noun phrase ("Hezbollah fought
+            # rebels"): who is named before it acted on who is named after it
+            mentions = sorted(self.by_root.values(), key=_position)
+            self.perpetrators += [m for m in mentions if m.root.i < head.i]
+            self.targets += [m for m in mentions if m.root.i > head.i]
+        elif _coarse(head) == "VERB":
             self._verb(head)
         else:
             self._noun(head)
@@ -679,17 +806,33 @@ class _Roles:
             self._borrowed_subject(verb, passive)
 
     def _borrowed_subject(self, verb: Token, passive: bool) -> None:
-        """ "tried to advance", "clashed and seized", "rebels who attacked", "positions shelled"."""
+        """ "tried to advance", "clashed and seized", "were able to regain", "rebels who
+        attacked", "positions shelled"."""
         current = verb
-        while current.dep_ in ("xcomp", "conj") and current.head != current:
+        while (
+            current.dep_ in ("xcomp", "conj", "acomp")
+            # "..., taking control of two villages": an active participle's subject is the
+            # clause's ("children were killed, shelling ..." names no actor)
+            or (current.dep_ == "advcl" and current.tag_ == "VBG")
+        ) and current.head != current:
+            participle = current.dep_ == "advcl"
             current = current.head
-            subjects = [c for c in current.children if c.dep_ in ("nsubj", "nsubjpass")]
+            roles = ("nsubj",) if participle else ("nsubj", "nsubjpass")
+            subjects = [c for c in current.children if c.dep_ in roles]
+            # "Hezbollah backed by regime forces continued to battle": the parser may make the
+            # alliance a clause subject, whose own subject and helpers are the force
+            subjects += [
+                c
+                for c in current.children
+                if c.dep_ == "csubj" and c.lemma_.lower() in self.lexicon.support_words
+            ]
             if subjects:
-                side = (
-                    self.targets
-                    if current.lemma_.lower() in self.lexicon.resisting_verbs
-                    else self.perpetrators
+                # "failed to resist the assault": the subject suffers it; "withdrew, then
+                # retook the hill": a force that gave way and came back does the act
+                resisted = _yields(current, self.lexicon) and any(
+                    c.dep_ in ("dobj", "xcomp") for c in current.children
                 )
+                side = self.targets if resisted else self.perpetrators
                 for subject in subjects:
                     side += self.phrase(subject)
                 return
@@ -698,6 +841,22 @@ class _Roles:
             undergoes = (passive or verb.tag_ == "VBN") and not self.clash
             side = self.targets if undergoes else self.perpetrators
             side += self.phrase(noun, skip=verb)
+
+    def opposed(self, trigger: Trigger) -> list[_Mention]:
+        """ "captured the village in its campaign against IS": whom the fighting is against,
+        named anywhere in the act's clause, when nothing else names the other side."""
+        clause = _clause_head(trigger.head)
+        ours = {m.actor for m in self.perpetrators if m.actor}
+        found: list[_Mention] = []
+        for token in clause.subtree:
+            if token.dep_ != "prep" or token.lower_ not in _OPPOSING:
+                continue
+            if _clause_head(token) != clause:
+                continue  # in a clause of its own
+            for child in token.children:
+                if child.dep_ == "pobj":
+                    found += [m for m in self.phrase(child) if m.actor and m.actor not in ours]
+        return found
 
     def _supported(self, noun: Token) -> Token:
         """ "forces backed by militias clashed": the parser may hang the verb on the allies."""
@@ -721,7 +880,7 @@ class _Roles:
         if noun.dep_ == "dobj":
             lemma = verb.lemma_.lower()
             subjects = [c for c in verb.children if c.dep_ == "nsubj"]
-            if lemma in self.lexicon.resisting_verbs:
+            if _yields(verb, self.lexicon):
                 for subject in subjects:
                     self.targets += self.phrase(subject)
             elif lemma in self.lexicon.light_verbs or _coarse(verb) == "VERB":
@@ -793,6 +952,8 @@ class _Roles:
             if token.ent_iob_ == "I":
                 continue
             lemma = token.lemma_.lower()
+            if _names_a_side(token):
+                continue
             if (
                 token.text in (".", ";")
                 or token.lower_ in _PHRASE_ENDS
@@ -800,6 +961,7 @@ class _Roles:
                     token.pos_ in ("VERB", "AUX")
                     and lemma not in self.lexicon.support_words
                     and lemma not in _OPPOSING
+                    and not _is_force_noun(token, self.lexicon)
                 )
             ):
                 return token.i
@@ -900,6 +1062,18 @@ class _Roles:
         return perpetrators, _tidy(targets)
 
 
+def _yields(verb: Token, lexicon: Lexicon) -> bool:
+    """Whether a verb is a resisting or yielding one, alone or with the particle right after it
+    ("pulled out", which the parser may take for a preposition)."""
+    lemma = verb.lemma_.lower()
+    forms = {lemma} | {
+        f"{lemma} {c.lower_}"
+        for c in verb.children
+        if c.dep_ in ("prt", "prep") and c.i == verb.i + 1
+    }
+    return bool(forms & lexicon.resisting_verbs)
+
+
 def _named_before(trigger: Trigger, by_root: dict[int, _Mention]) -> list[_Mention]:
     """ "killed in regime shelling", "the government's bombardment": a force named right before
     the act did it, however the parser hung the two words (it often takes "shelling" for a
@@ -954,11 +1128,42 @@ def _detached_between(trigger: Token) -> Iterator[Token]:
             yield token
             continue
         current = token.head
-        while current.dep_ in ("pobj", "prep") and current.head != current:
+        while current.head != current and current.pos_ not in ("VERB", "AUX"):
+            # up through the place it hangs on ("in Rasafa and areas west of the airbase
+            # between X and Y"), never out of another clause
+            if current.dep_ in _CLAUSE_DEPS:
+                break
             current = current.head
             if current.i in governors:
                 yield token
                 break
+
+
+def _is_force_noun(token: Token, lexicon: Lexicon) -> bool:
+    """ "militias" the tagger took for a verb: a word naming a force, as written (not "forced"),
+    is a noun."""
+    return token.ent_type_ == ACTOR or any(
+        form in lexicon.agent_nouns for form in forms_of(token.lower_, token.lower_)
+    )
+
+
+def _hyphenated(token: Token) -> str:
+    """A word with the words hyphened to it before ("pro-government")."""
+    doc, start = token.doc, token.i
+    while (
+        start >= 2
+        and doc[start - 1].text == "-"
+        and not doc[start - 2].whitespace_
+        and not doc[start - 1].whitespace_
+    ):
+        start -= 2
+    return doc[start : token.i + 1].text
+
+
+def _names_a_side(token: Token) -> bool:
+    """ "on one side", "on the other": words inside a "between" phrase that part its sides."""
+    after = token.doc[token.i + 1 : token.i + 3]
+    return token.lower_ == "on" and any(t.lower_ in ("side", "other") for t in after)
 
 
 def _position(mention: _Mention) -> int:
@@ -996,16 +1201,20 @@ def _anchor(triggers: list[Trigger], lexicon: Lexicon) -> Trigger:
         )
 
     usable = [t for t in triggers if not governs_trigger(t)] or triggers
-    specific = [t for t in usable if not t.rule.generic] or usable
-    foreground = [t for t in specific if not _in_backdrop(t, lexicon)] or specific
-    return min(foreground, key=lambda t: (_depth(t.head), t.head.i))
+    foreground = [t for t in usable if not _in_backdrop(t, lexicon)] or usable
+    specific = [t for t in foreground if not t.rule.generic] or foreground
+    return min(specific, key=lambda t: (_depth(t.head), t.head.i))
 
 
 def _in_backdrop(trigger: Trigger, lexicon: Lexicon) -> bool:
-    """Named in a phrase that sets the scene ("amid regime shelling of the area")."""
+    """Named in a phrase that sets the scene ("amid regime shelling of the area") or that tells
+    who supported the force that acted ("regime forces backed by Russian airstrikes")."""
+    head = trigger.head
+    supporting = head.pos_ in _NOUNS  # an act, not a verb the parser hung there
     return any(
-        a.dep_ == "prep" and a.lower_ in lexicon.backdrop_prepositions
-        for a in trigger.head.ancestors
+        (a.dep_ == "prep" and a.lower_ in lexicon.backdrop_prepositions)
+        or (supporting and a.dep_ in ("acl", "advcl") and a.lemma_.lower() in lexicon.support_words)
+        for a in head.ancestors
     )
 
 
@@ -1282,6 +1491,31 @@ def _dateline(text: str) -> tuple[int, int]:
     return (found.start(), found.end()) if found else (0, 0)
 
 
+def _whole_name(ent: Span) -> Span:
+    """The name with the capitalised words before it that the recogniser left out but the
+    parser joined to it ("Hayat" of "Hayat Tahreer al-Sham")."""
+    doc, start = ent.doc, ent.start
+    while (
+        start > ent.sent.start
+        and doc[start - 1].dep_ == "compound"
+        and ent.start <= doc[start - 1].head.i < ent.end
+        and doc[start - 1].is_title
+    ):
+        start -= 1
+    return doc[start : ent.end]
+
+
+def _name_root(ent: Span) -> Token:
+    """The word a name hangs from in the sentence. A transliterated name the parser split into
+    several words hung on the verb ("Faylaq" an adverb, "Rahman" its subject) is read by the
+    word that holds the sentence's role, as a name's head is that role's word."""
+    outside = [t for t in ent if not ent.start <= t.head.i < ent.end]
+    if len(outside) < 2:
+        return ent.root
+    core = [t for t in outside if t.dep_ in _CORE_DEPS]
+    return core[-1] if core else ent.root
+
+
 def _is_location(ent: Span, gazetteer: Gazetteer) -> bool:
     """An actor's name used as a place: "shells fell in Turkey"."""
     return (
@@ -1335,6 +1569,15 @@ def _noun_phrase(token: Token) -> str:
     while start < token.i and (doc[start].like_num or doc[start].is_punct):
         start += 1
     return doc[start : token.i + 1].text
+
+
+def _possessor(owner: Token) -> str:
+    """The name in the possessive, with its mark ("Islamic States'"), as the registry reads it."""
+    doc = owner.doc
+    end = owner.i + 1
+    if end < len(doc) and doc[end].tag_ == "POS":
+        end += 1
+    return doc[owner.left_edge.i : end].text
 
 
 def _registry_id(actors: ActorRegistry, text: str) -> str | None:

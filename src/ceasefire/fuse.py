@@ -7,13 +7,14 @@ contradicting actors. Copies of one article, and several articles from one outle
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 
 from ceasefire.agreement import EXCLUDED, Sides
-from ceasefire.gazetteer import haversine_km
+from ceasefire.gazetteer import EARTH_KM, haversine_km
 from ceasefire.model import (
     ActorMention,
     Claim,
@@ -359,14 +360,100 @@ def _reports(claims: list[Claim], sources: Mapping[str, Source]) -> dict[str, se
     """The documents of these claims, by the report each comes from."""
     found: dict[str, set[str]] = {}
     for claim in claims:
-        found.setdefault(_report(claim, sources), set()).add(claim.document_id)
+        found.setdefault(report_of(claim, sources), set()).add(claim.document_id)
     return found
 
 
-def _report(claim: Claim, sources: Mapping[str, Source]) -> str:
+def report_of(claim: Claim, sources: Mapping[str, Source]) -> str:
     """The report a claim comes from: a near-duplicate copy is its original's report."""
     source = sources.get(claim.document_id)
     return (source.duplicate_of if source else None) or claim.document_id
+
+
+# --- which incidents a claim could fuse with ----------------------------------------------------
+#
+# Across reports two claims fuse only when neither place is coarse and the places are one
+# gazetteer place or two points within the fusion distance (`_places_compatible`); a coarse or
+# missing place ties the claims of one report only. So a claim need only be weighed against its
+# own report's incidents, its place's, and those whose point is near its own: a few, however
+# many incidents a busy week holds.
+
+REACH_KM = max(NEARBY_KM, NEARBY_TOWNS_KM)  # the farthest apart two fused places can be
+# REACH_KM as an angle, with a margin for rounding. It is also the grid's cell on the unit
+# sphere: two points within REACH_KM differ by less than that in each of x, y and z, so they lie
+# in the same or adjacent cells, anywhere on Earth (poles and the date line included).
+_RADIUS = 1.001 * REACH_KM / EARTH_KM
+
+
+def reaches_across_reports(place: PlaceMention | None) -> bool:
+    """Whether a place can tie claims of different reports at all."""
+    return place is not None and not _is_coarse(place)
+
+
+def nearby_box(lat: float, lon: float) -> tuple[float, float, float, float]:
+    """West, south, east and north bounds holding every point within REACH_KM of this one
+    (the whole circle of longitude near a pole or the date line), for a store's range query."""
+    south, north = lat - math.degrees(_RADIUS), lat + math.degrees(_RADIUS)
+    if south <= -90 or north >= 90:
+        return -180.0, south, 180.0, north
+    spread = math.degrees(math.asin(math.sin(_RADIUS) / math.cos(math.radians(lat))))
+    if lon - spread < -180 or lon + spread > 180:
+        return -180.0, south, 180.0, north
+    return lon - spread, south, lon + spread, north
+
+
+def _cell(place: PlaceMention) -> tuple[int, int, int] | None:
+    if place.lat is None or place.lon is None:
+        return None
+    if not (math.isfinite(place.lat) and math.isfinite(place.lon)):
+        return None  # no distance to it is ever within reach
+    lat, lon = math.radians(place.lat), math.radians(place.lon)
+    point = (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat))
+    x, y, z = (math.floor(c / _RADIUS) for c in point)
+    return x, y, z
+
+
+class Candidates:
+    """The incidents each claim could fuse with, by position in the list `fuse` works on.
+
+    An incident is filed under each report it holds, and, where its place can tie reports,
+    under its place id and its grid cell; a claim's candidates are those filed under its
+    report, its place id or the 27 cells around its point. Always every incident the claim
+    could match, usually a few more: `same_event` decides. An incident filed again after it
+    changed keeps its old keys too, which only adds candidates."""
+
+    def __init__(self) -> None:
+        self._filed: defaultdict[Hashable, set[int]] = defaultdict(set)
+
+    def add(self, position: int, incident: Incident, reports: Iterable[str]) -> None:
+        for key in _keys(incident.place, reports, around=False):
+            self._filed[key].add(position)
+
+    def of(self, claim: Claim, report: str) -> list[int]:
+        """Positions of the claim's candidates, in order."""
+        found: set[int] = set()
+        for key in _keys(claim.place, (report,), around=True):
+            found.update(self._filed.get(key, ()))
+        return sorted(found)
+
+
+def _keys(
+    place: PlaceMention | None, reports: Iterable[str], *, around: bool
+) -> Iterator[Hashable]:
+    for report in reports:
+        yield "report", report
+    if place is None or not reaches_across_reports(place):
+        return
+    if place.place is not None:
+        yield "place", place.place
+    cell = _cell(place)
+    if cell is None:
+        return
+    if not around:
+        yield "cell", *cell
+        return
+    for step in itertools.product((-1, 0, 1), repeat=3):
+        yield "cell", *(c + d for c, d in zip(cell, step, strict=True))
 
 
 def fuse(
@@ -380,22 +467,27 @@ def fuse(
     """Attach each new claim to a matching incident or open a new one; return those touched.
 
     `incidents` are the candidates already stored (with ids) and `claims_of` their claims; new
-    incidents are appended to `incidents` without an id, so later claims can join them too.
+    incidents are appended to `incidents` without an id, so later claims can join them too. A
+    claim joins the first incident in that order it could report; only those `Candidates`
+    finds are weighed, which gives the same answer as weighing them all.
     """
     groups = [list(claims_of.get(i.id or -1, [])) for i in incidents]  # by position
     # each candidate's reports and their documents, kept as claims join, so a claim is weighed
     # against an incident without walking the incident's claims again
     reports = [_reports(group, sources) for group in groups]
+    index = Candidates()
+    for position, incident in enumerate(incidents):
+        index.add(position, incident, reports[position])
     touched: dict[int, Incident] = {}
     for claim in new_claims:
-        report = _report(claim, sources)
+        report = report_of(claim, sources)
         match = next(
             (
                 i
-                for i, incident in enumerate(incidents)
+                for i in index.of(claim, report)
                 if same_event(
                     claim,
-                    incident,
+                    incidents[i],
                     same_document=report in reports[i],
                     roots=roots,
                     members=groups[i],
@@ -414,5 +506,6 @@ def fuse(
             groups[match].append(claim)
             incidents[match] = build_incident(groups[match], sources, incidents[match])
         reports[match].setdefault(report, set()).add(claim.document_id)
+        index.add(match, incidents[match], (report,))
         touched[match] = incidents[match]
     return list(touched.values())

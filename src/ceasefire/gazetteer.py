@@ -48,6 +48,7 @@ TWIN_KM = 10.0  # a mission's place this close to a bundled one of the same name
 FUZZY_MIN = 85  # rapidfuzz ratio between variant keys that share a consonant skeleton
 FUZZY_LONG, FUZZY_LONG_MIN = 6, 75  # a skeleton this long needs only this ratio
 SOUND_MIN = 3  # consonants a name needs before it can match by its consonants alone
+SOUND_RATIO_MIN = 55  # ... and how alike its spelling must still be ("Madyouniyah" is no "Midan")
 EARTH_KM = 6371.0
 
 # Bundled sources rank below a mission's own places; curated areas above GeoNames.
@@ -89,6 +90,8 @@ class _VariantFile(_Strict):
     letters: tuple[tuple[str, str], ...]
     endings: tuple[tuple[str, str], ...]
     qualifiers: _Qualifiers
+    sites: frozenset[str]
+    units: frozenset[str]
 
 
 class _Governorate(_Strict):
@@ -134,6 +137,8 @@ class _Rules:
     directions: tuple[tuple[tuple[str, ...], str], ...]  # variant words -> canonical, longest first
     scopes: dict[str, str]  # qualifier word -> "widen" | "around" | "same"
     linking: frozenset[str]
+    sites: frozenset[str]
+    units: frozenset[str]
 
 
 @cache
@@ -156,6 +161,8 @@ def _rules() -> _Rules:
         directions=tuple(directions),
         scopes=scopes,
         linking=q.linking,
+        sites=raw.sites,
+        units=raw.units,
     )
 
 
@@ -563,11 +570,11 @@ class Gazetteer:
         if len(sound) < SOUND_MIN or key in _generic_keys():
             return []
         areas = {canonical_admin1(a) or a for a in admin1}
-        scored = {
-            pid: fuzz.ratio(key, variant)
-            for pid, variant in self._sounds.get(sound, ())
-            if self._places[pid].admin1 in areas
-        }
+        scored: dict[str, float] = {}
+        for pid, variant in self._sounds.get(sound, ()):
+            if self._places[pid].admin1 in areas:
+                scored[pid] = max(scored.get(pid, 0.0), fuzz.ratio(key, variant))
+        scored = {pid: ratio for pid, ratio in scored.items() if ratio >= SOUND_RATIO_MIN}
         ranked = sorted(
             scored, key=lambda pid: (-scored[pid], _rank(self._places[pid], None, 2, 0))
         )
@@ -827,6 +834,8 @@ def read_places(path: Path) -> list[Place]:
 
     The format is told from the first line: tab-separated is GeoNames, anything else must be a
     CSV header. Syrian places get their admin1 from the boundaries when the file leaves it empty.
+    A CSV's "Seat - Quarter" name also answers to the quarter ("Damascus - Jobar": "Jobar"), and
+    a numbered base to its unit either way round ("137th Brigade Army Base": "Brigade 137").
     """
     try:
         raw = path.read_bytes()
@@ -907,6 +916,36 @@ def _read_geonames(path: Path, lines: list[str]) -> list[Place]:
     return places
 
 
+_PARTS = re.compile(r"\s+[-–]\s+")
+_NUMBER = re.compile(r"^(\d+)(?:st|nd|rd|th)?$")
+
+
+def _unit_names(name: str) -> list[str]:
+    """ "Brigade 137" and "137th Brigade" for a base named after the one unit it holds, however
+    the name is written ("137th Brigade Army Base", "Regiment 46 - Military Base")."""
+    words = normalise(name).split()
+    numbers = [int(m.group(1)) for w in words if (m := _NUMBER.match(w))]
+    units = [w for w in words if w in _rules().units]
+    if len(numbers) != 1 or len(units) != 1:
+        return []
+    n, unit = numbers[0], units[0].capitalize()
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return [f"{unit} {n}", f"{n}{suffix} {unit}"]
+
+
+def _part_names(name: str) -> list[str]:
+    """The names of the quarter in a mission's "Seat - Quarter" entry: "Damascus - Jobar" is
+    Jobar. A part that only says what is there ("Deir-ez-Zor - Military Airbase") is no name of
+    its own, and two names of which neither is a governorate's seat ("Maydan - Kork Kitan") may
+    be one place's two names or two places, so they stay one name."""
+    parts = [p for p in _PARTS.split(name.strip()) if p]
+    sites = _rules().sites
+    if len(parts) < 2 or any(all(w in sites for w in normalise(p).split()) for p in parts):
+        return []
+    seats = [canonical_admin1(p) is not None for p in parts]
+    return [p for p, seat in zip(parts, seats, strict=True) if not seat] if any(seats) else []
+
+
 def _admin1(shapes: Boundaries, lat: float, lon: float, precision: Precision) -> str | None:
     """A governorate for places no larger than a district; a region's centroid says little."""
     if _PRECISION_RANK[precision] > _PRECISION_RANK[Precision.DISTRICT]:
@@ -960,6 +999,7 @@ def _read_csv(path: Path, text: str) -> list[Place]:
         if admin1 is None and country == "SY":
             admin1 = _admin1(shapes, lat, lon, precision)
         aliases = [a.strip() for a in re.split(r"[;|]", cell("aliases")) if a.strip()]
+        aliases += _part_names(name) + _unit_names(name)
         places.append(
             Place(
                 id=f"import:{_slug(name)}:{lat:.4f},{lon:.4f}",

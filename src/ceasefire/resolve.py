@@ -395,10 +395,19 @@ class Antecedents:
     def __init__(self, actors: ActorRegistry) -> None:
         self.actors = actors
         self._seen: list[str] = []
+        self._heads: list[tuple[str, str]] = []  # (last word of the name used, actor id)
 
-    def observe(self, actor_id: str | None) -> None:
+    def observe(self, actor_id: str | None, text: str = "") -> None:
         if actor_id is not None and actor_id in self.actors:
             self._seen.append(actor_id)
+            if words := text.lower().split():
+                self._heads.append((words[-1], actor_id))
+
+    def named_like(self, noun: Token) -> str | None:
+        """ "the Turkish army ... the army": the latest actor named with the noun as the head
+        of its name."""
+        forms = {noun.lower_, noun.lemma_.lower()}
+        return next((ident for head, ident in reversed(self._heads) if head in forms), None)
 
     def resolve(self, noun: Token) -> str | None:
         """The most recent actor whose kind the noun can refer to, if the noun is anaphoric."""

@@ -1138,6 +1138,48 @@ class Store:
                 if n in rows
             ]
 
+    def fusion_candidates(
+        self,
+        window: tuple[date, date],
+        *,
+        near_from: date,
+        boxes: Iterable[tuple[float, float, float, float]] = (),
+        place_ids: Iterable[str] = (),
+        reports: Iterable[str] = (),
+    ) -> set[int]:
+        """Ids of the unmerged incidents overlapping `window` that a batch's claims could fuse
+        with: those beginning no earlier than `near_from` that lie in one of `boxes` (west,
+        south, east, north) or at one of `place_ids`, and those holding a claim of one of
+        `reports` (a document, or the original its near-duplicate copies point to). Which of
+        them fuse is `fuse.same_event`'s to decide; this keeps a batch from reading every
+        incident of a busy week. Each part is its own query, so each can use an index."""
+        low, high = window
+        overlapping = select(IncidentRow.id).where(
+            IncidentRow.date_to >= low,
+            IncidentRow.date_from <= high,
+            IncidentRow.review_status != ReviewStatus.MERGED.value,
+        )
+        near = [
+            IncidentRow.lon.between(west, east) & IncidentRow.lat.between(south, north)
+            for west, south, east, north in boxes
+        ]
+        wanted_places = list(place_ids)
+        if wanted_places:
+            near.append(IncidentRow.place["place"].as_string().in_(wanted_places))
+        wanted_reports = list(reports)
+        found: set[int] = set()
+        with self.session() as s:
+            recent = overlapping.where(IncidentRow.date_from >= near_from)
+            for start in range(0, len(near), 200):  # SQLite nests each OR a level deeper
+                found.update(s.scalars(recent.where(or_(*near[start : start + 200]))))
+            if wanted_reports:
+                copies = select(DocumentRow.id).where(DocumentRow.duplicate_of.in_(wanted_reports))
+                holding = select(ClaimRow.incident_id).where(
+                    or_(ClaimRow.document_id.in_(wanted_reports), ClaimRow.document_id.in_(copies))
+                )
+                found.update(s.scalars(overlapping.where(IncidentRow.id.in_(holding))))
+        return found
+
     def count_incidents(self, **filters: Any) -> int:
         """How many incidents `incidents(**filters)` would return without a limit."""
         query = self.incident_query(columns=(func.count(),), **filters)
@@ -1178,22 +1220,17 @@ class Store:
         return found
 
     def incident_points(self, **filters: Any) -> list[dict[str, Any]]:
-        """What a map shows of each located incident matching `filters` (see
-        `incident_query`), oldest first: a few columns, so a whole map comes in one request."""
+        """Id, lon, lat and verdict of each located incident matching `filters` (see
+        `incident_query`), oldest first: what a map draws, so a whole map comes in one request.
+        The incident columns asked for are all in `ix_incidents_listing`, which SQLite then
+        reads instead of the incident rows."""
         query = (
             self.incident_query(
                 columns=(
                     IncidentRow.id,
-                    IncidentRow.event_type,
-                    IncidentRow.date_from,
-                    IncidentRow.place,
-                    IncidentRow.lat,
                     IncidentRow.lon,
-                    IncidentRow.review_status,
-                    IncidentRow.summary,
+                    IncidentRow.lat,
                     VerdictRow.status.label("verdict"),
-                    VerdictRow.violator,
-                    VerdictRow.disputed,
                 ),
                 **filters,
             )
@@ -1201,7 +1238,9 @@ class Store:
             .order_by(IncidentRow.date_from, IncidentRow.id)
         )
         with self.session() as s:
-            return [dict(row) for row in s.execute(query).mappings()]
+            result = s.execute(query)
+            keys = list(result.keys())  # once: a mapping per row asks for them each time
+            return [dict(zip(keys, row, strict=True)) for row in result]
 
     @staticmethod
     def incident_query(

@@ -29,7 +29,6 @@ from ceasefire.web.query import count as count_visible
 from ceasefire.web.uploads import MAX_UPLOAD_BYTES, Rejected, TooLarge, published_day, read_upload
 
 router = APIRouter(include_in_schema=False)
-FILTER_FIELDS = ("party", "verdict", "type", "date_from", "date_to", "territory")
 PROTECTED = "protected source"  # what others than monitors see of who sent a sensitive report
 TABLE_ROWS = 500  # the dashboard's table; the map, the counts and the exports cover them all
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -65,6 +64,20 @@ def _page_filters(params: dict[str, str]) -> Filters:
         type=EventType(kind) if kind in {t.value for t in EventType} else None,
         outside_territory=params.get("territory") == "all",
     )
+
+
+def _api_params(filters: Filters) -> dict[str, str]:
+    """The filters as the API reads them, for the map's request and the export link: only
+    those the page understood, so neither asks the API for what it would refuse."""
+    chosen = {
+        "party": filters.party,
+        "verdict": filters.verdict.value if filters.verdict else None,
+        "type": filters.type.value if filters.type else None,
+        "date_from": filters.date_from.isoformat() if filters.date_from else None,
+        "date_to": filters.date_to.isoformat() if filters.date_to else None,
+        "territory": "all" if filters.outside_territory else "inside",
+    }
+    return {k: v for k, v in chosen.items() if v}
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,7 @@ def dashboard(
     if not filters.outside_territory:
         outside = count_visible(store, viewer, replace(filters, outside_territory=True)) - total
     violations = store.violation_tallies(**scope(viewer, filters))
-    chosen = {k: v for k, v in params.items() if v and k in FILTER_FIELDS}
-    chosen["territory"] = "all" if filters.outside_territory else "inside"  # as the API reads it
+    chosen = _api_params(filters)
     parties = [(p.id, p.name) for p in knowledge.agreement.parties]
     return templates.TemplateResponse(
         request,
@@ -163,6 +175,7 @@ def dashboard(
             "outside": outside,
             "show_outside": urlencode({**chosen, "territory": "all"}),
             "query": urlencode(chosen),
+            "map_points": f"/api/map?{urlencode(chosen)}",
             "per_party": _per_party(violations, parties),
             "timeline": timeline(violations, [p for p, _ in parties]),
             "party_index": {p: n for n, (p, _) in enumerate(parties)},

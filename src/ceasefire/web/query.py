@@ -117,21 +117,14 @@ def points(
         return found
     sensitive = store.sensitive_incidents(p["id"] for p in found)
     protected = store.incidents(ids=sensitive, include_merged=True)
-    coarse = {i.id: i for i in shown(store, knowledge, protected, viewer)}
+    coarse = {i.id: i.place for i in shown(store, knowledge, protected, viewer)}
     placed = []
     for point in found:
-        incident = coarse.get(point["id"])
-        if incident is not None:
-            place = incident.place
+        if point["id"] in coarse:
+            place = coarse[point["id"]]
             if place is None or place.lat is None or place.lon is None:
                 continue  # known to the country only: not a point on a map
-            point = {
-                **point,
-                "lat": place.lat,
-                "lon": place.lon,
-                "place": {"name": place.name},
-                "summary": incident.summary,
-            }
+            point = {**point, "lat": place.lat, "lon": place.lon}
         placed.append(point)
     return placed
 

@@ -1,7 +1,9 @@
 // The dashboard map: governorate outlines as the base layer (no tiles, works offline) and one
-// circle per incident, coloured by verdict, with the page's filters applied. When there are more
-// incidents than a map can show one by one, nearby ones are drawn as one numbered cluster per
-// cell of a screen grid, redrawn at each zoom; clicking a cluster zooms into it.
+// circle per incident, coloured by verdict, with the page's filters applied. The page names the
+// map's request (data-points) and asks for it early; it holds only where each incident is and its
+// verdict, and a popup asks for its incident when it opens. When there are more incidents than a
+// map can show one by one, nearby ones are drawn as one numbered cluster per cell of a screen
+// grid, redrawn at each zoom; clicking a cluster zooms into it.
 (function () {
   "use strict";
   var element = document.getElementById("map");
@@ -10,43 +12,52 @@
   var CLUSTER_ABOVE = 200; // incidents on the map before nearby ones are grouped
   var CELL = 48; // pixels: the grid cell a cluster gathers
 
-  function query() {
-    var params = new URLSearchParams();
-    new FormData(document.getElementById("filters")).forEach(function (value, key) {
-      if (value) params.append(key, value);
+  function json(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(url + ": " + response.status);
+      return response.json();
     });
-    return params.toString();
   }
 
-  function popup(properties) {
+  function popup(point, changed) {
     var box = document.createElement("div");
     var link = document.createElement("a");
-    link.href = "/incidents/" + encodeURIComponent(properties.id);
+    link.href = "/incidents/" + encodeURIComponent(point.id);
     link.className = "popup-link";
-    link.textContent = "Incident " + properties.id;
-    var verdict = document.createElement("div");
-    verdict.textContent = (properties.verdict || "no verdict").replace(/_/g, " ") +
-      (properties.violator ? " by " + properties.violator : "") +
-      (properties.disputed ? " (disputed)" : "") + "; " + properties.review_status;
-    var summary = document.createElement("p");
-    summary.textContent = properties.summary;
-    box.append(link, verdict, summary);
+    link.textContent = "Incident " + point.id;
+    var about = document.createElement("div");
+    about.textContent = "…";
+    box.append(link, about);
+    json("/api/incidents/" + encodeURIComponent(point.id)).then(function (record) {
+      var verdict = record.verdict || {};
+      about.textContent = (verdict.status || "no verdict").replace(/_/g, " ") +
+        (verdict.violator ? " by " + verdict.violator : "") +
+        (verdict.disputed ? " (disputed)" : "") + "; " + record.review_status;
+      var summary = document.createElement("p");
+      summary.textContent = record.summary;
+      box.append(summary);
+      changed();
+    }, function () {
+      about.textContent = "details unavailable";
+      changed();
+    });
     return box;
   }
 
-  function marker(feature, latlng) {
-    var verdict = feature.properties.verdict;
-    return L.circleMarker(latlng, {
-      radius: 7, color: "#222", weight: 1, fillColor: COLOURS[verdict] || "#555",
-      fillOpacity: 0.85, className: "incident-marker verdict-" + (verdict || "none"),
-    }).bindPopup(function () { return popup(feature.properties); }); // built when opened
+  function marker(point) {
+    var circle = L.circleMarker(point.latlng, {
+      radius: 7, color: "#222", weight: 1, fillColor: COLOURS[point.verdict] || "#555",
+      fillOpacity: 0.85, className: "incident-marker verdict-" + (point.verdict || "none"),
+    });
+    var box = null; // built when first opened
+    return circle.bindPopup(function () {
+      return box || (box = popup(point, function () { circle.getPopup().update(); }));
+    });
   }
 
   function cluster(members) {
     var bounds = L.latLngBounds(members.map(function (m) { return m.latlng; }));
-    var violations = members.filter(function (m) {
-      return m.feature.properties.verdict === "violation";
-    }).length;
+    var violations = members.filter(function (m) { return m.verdict === "violation"; }).length;
     var icon = L.divIcon({
       className: "incident-cluster" + (violations ? " has-violations" : ""),
       html: String(members.length),
@@ -60,7 +71,7 @@
     layer.clearLayers();
     element.dataset.zoom = String(map.getZoom());
     if (points.length <= CLUSTER_ABOVE) {
-      points.forEach(function (p) { layer.addLayer(marker(p.feature, p.latlng)); });
+      points.forEach(function (p) { layer.addLayer(marker(p)); });
       return;
     }
     var cells = {};
@@ -71,17 +82,14 @@
     });
     Object.keys(cells).forEach(function (key) {
       var members = cells[key];
-      layer.addLayer(members.length === 1 ? marker(members[0].feature, members[0].latlng)
-        : cluster(members));
+      layer.addLayer(members.length === 1 ? marker(members[0]) : cluster(members));
     });
   }
 
   var map = L.map(element, { zoomSnap: 0.25, attributionControl: false });
   map.setView([35, 38.5], 6.5);
-  var incidents = fetch("/api/map?" + query(), { credentials: "same-origin" }) // meanwhile
-    .then(function (response) { return response.json(); });
-  fetch("/api/governorates", { credentials: "same-origin" })
-    .then(function (response) { return response.json(); })
+  var incidents = json(element.dataset.points); // meanwhile
+  json("/api/governorates")
     .then(function (shapes) {
       var base = L.geoJSON(shapes, {
         style: { color: "#777", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 },
@@ -90,9 +98,11 @@
       map.fitBounds(base.getBounds(), { animate: false });
       return incidents;
     })
-    .then(function (collection) {
-      var points = collection.features.map(function (f) {
-        return { feature: f, latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]) };
+    .then(function (answer) {
+      var at = {};
+      answer.fields.forEach(function (name, n) { at[name] = n; });
+      var points = answer.points.map(function (row) {
+        return { id: row[at.id], verdict: row[at.verdict], latlng: L.latLng(row[at.lat], row[at.lon]) };
       });
       var layer = L.layerGroup().addTo(map);
       draw(points, layer);
