@@ -34,7 +34,7 @@ from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF, getrusage
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "reports"
+EXAMPLES = ROOT / "src" / "ceasefire" / "examples" / "reports"
 SAMPLE_SECONDS = 0.2
 ARTICLES_PER_90_DAYS = 1000  # the synthetic feed's rate
 

@@ -205,6 +205,18 @@ def test_a_mission_gazetteer_resolves_places_the_bundled_one_lacks(tmp_path):
     assert incident["place"]["admin1"] == "Hama"
 
 
+def verify_every_incident(db: Path) -> None:
+    """What a monitor does before anything is published."""
+    store = Store.open(str(db))
+    try:
+        knowledge = Knowledge.from_store(store)
+        monitor = users.add_user(store, "amira", "monitor", "correct horse battery")
+        for incident in store.incidents():
+            set_status(store, knowledge, incident.id, ReviewStatus.VERIFIED, monitor)
+    finally:
+        store.close()
+
+
 def test_public_export_holds_verified_incidents_and_protects_sensitive_sources(tmp_path):
     feed = tmp_path / "observer.jsonl"
     observer = {**FEED[0], "id": "obs-7", "outlet": "Field Team Daraa-2", "sensitive": True}
@@ -216,14 +228,7 @@ def test_public_export_holds_verified_incidents_and_protects_sensitive_sources(t
     assert invoke(db, "export", "--public", "--output", str(out)).exit_code == 0
     assert json.loads(out.read_text())["incidents"] == []
 
-    store = Store.open(str(db))
-    try:
-        knowledge = Knowledge.from_store(store)
-        monitor = users.add_user(store, "amira", "monitor", "correct horse battery")
-        for incident in store.incidents():
-            set_status(store, knowledge, incident.id, ReviewStatus.VERIFIED, monitor)
-    finally:
-        store.close()
+    verify_every_incident(db)
     assert invoke(db, "export", "--public", "--output", str(out)).exit_code == 0
     public = {i["type"]: i for i in json.loads(out.read_text())["incidents"]}
     assert invoke(db, "export", "--output", str(out)).exit_code == 0
@@ -250,14 +255,7 @@ def test_public_report_holds_verified_incidents_and_withholds_a_sensitive_sender
     assert invoke(db, "report", "--public", "--output", str(public)).exit_code == 0
     assert "Nawa" not in public.read_text()
 
-    store = Store.open(str(db))
-    try:
-        knowledge = Knowledge.from_store(store)
-        monitor = users.add_user(store, "amira", "monitor", "correct horse battery")
-        for incident in store.incidents():
-            set_status(store, knowledge, incident.id, ReviewStatus.VERIFIED, monitor)
-    finally:
-        store.close()
+    verify_every_incident(db)
     assert invoke(db, "report", "--output", str(staff)).exit_code == 0
     assert invoke(db, "report", "--public", "--output", str(public)).exit_code == 0
     assert "Field Team Daraa-4" in staff.read_text() and "Nawa" in staff.read_text()

@@ -302,3 +302,82 @@ def test_a_stricter_threshold_rejects_a_loose_copy() -> None:
     index.add("a", ORIGINAL)
     assert index.add("b", SYNDICATED) is None
     assert index.add("c", words(ORIGINAL, 0.5)) == "a"
+
+
+class Stored:
+    """Signatures as a store holds them, recording which ids the index asks for."""
+
+    def __init__(self) -> None:
+        self.signatures: dict[str, bytes] = {}
+        self.asked: list[list[str]] = []
+
+    def __call__(self, ids: list[str]) -> dict[str, bytes]:
+        self.asked.append(list(ids))
+        return {i: self.signatures[i] for i in ids if i in self.signatures}
+
+    def keep(self, index: DuplicateIndex, doc_id: str, text: str) -> None:
+        self.signatures[doc_id] = index.signature_bytes(text)
+        index.stored([doc_id])
+
+
+def test_an_index_loading_stored_signatures_decides_like_one_holding_them() -> None:
+    texts = [
+        ORIGINAL,
+        SAME_EVENT,
+        NOTE,
+        SYNDICATED,
+        words(ORIGINAL, 0.5),
+        f"{ORIGINAL}\n\n{UPDATE}",
+        FOLLOW_UP,
+        NOTE.replace("local activists", "activists in the area"),
+        NOTE.replace("Kafr Nabudah", "Latmin"),
+        words(SAME_EVENT, 0.6),
+    ]
+    holding = DuplicateIndex()
+    store = Stored()
+    loading = DuplicateIndex(load=store, cache=1)
+    decided = []
+    for number, text in enumerate(texts):
+        doc_id = f"doc{number}"
+        decided.append(holding.add(doc_id, text))
+        assert loading.add(doc_id, text) == decided[-1]
+        store.keep(loading, doc_id, text)
+    assert decided.count(None) == 4 and store.asked
+
+
+def test_only_candidates_stored_since_are_loaded() -> None:
+    store = Stored()
+    index = DuplicateIndex(load=store)
+    for doc_id, text in {"original": ORIGINAL, "note": NOTE, "other": SAME_EVENT}.items():
+        index.restore(doc_id, index.signature_bytes(text), None)
+        store.signatures[doc_id] = index.signature_bytes(text)
+    assert index.add("copy", SYNDICATED) == "original"
+    assert store.asked == [["original"]]
+    # the copy is not stored yet: the index still holds its signature, and the original is cached
+    assert index.add("copy of copy", words(SYNDICATED, 0.7)) == "original"
+    assert store.asked == [["original"]]
+
+
+def test_the_cache_of_loaded_signatures_is_bounded() -> None:
+    store = Stored()
+    index = DuplicateIndex(load=store, cache=1)
+    for doc_id, text in {"original": ORIGINAL, "note": NOTE}.items():
+        index.restore(doc_id, index.signature_bytes(text), None)
+        store.signatures[doc_id] = index.signature_bytes(text)
+    assert index.add("copy", words(ORIGINAL, 0.6)) == "original"
+    assert index.add("same note", NOTE.replace("Tuesday", "on Tuesday")) == "note"
+    assert index.add("another copy", words(ORIGINAL, 0.5)) == "original"
+    assert store.asked == [["original"], ["note"], ["original"]]
+
+
+def test_a_signature_missing_from_the_store_is_an_error() -> None:
+    index = DuplicateIndex(load=Stored())
+    index.restore("original", index.signature_bytes(ORIGINAL), None)
+    with pytest.raises(LookupError, match="original"):
+        index.add("copy", SYNDICATED)
+
+
+def test_a_copy_of_a_document_the_index_lacks_keeps_that_head() -> None:
+    index = DuplicateIndex()
+    index.restore("copy", index.signature_bytes(SYNDICATED), "stored without a signature")
+    assert index.add("copy of copy", SYNDICATED) == "stored without a signature"

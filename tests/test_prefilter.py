@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from ceasefire.cli import EXAMPLES
 from ceasefire.extract import Extractor, _dateline, _sentences
 from ceasefire.model import Document
 from ceasefire.nlp import BLANK
 from ceasefire.prefilter import SentenceFilter
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
 
 
 @pytest.fixture(scope="session")

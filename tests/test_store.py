@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import inspect
 
+from ceasefire.dedupe import DuplicateIndex
 from ceasefire.model import (
     ActorMention,
     Claim,
@@ -175,3 +176,30 @@ def test_incident_filters_bbox_visibility_and_pages_run_in_the_store(tmp_path):
         "incident 5"
     ]
     assert store.count_incidents() == 5 and store.incidents(offset=5) == []
+
+
+def test_the_duplicate_index_reads_back_only_the_signatures_it_compares(tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+    index = DuplicateIndex()
+    article = (
+        "Government forces shelled the eastern quarters of Douma on Monday morning, killing "
+        "three civilians and wounding eleven others, according to the local council, which "
+        "said the shells fell near a school and a bakery in the crowded market street."
+    )
+    other = "An unrelated bulletin about the weather in Latakia and the price of bread. " * 3
+    with store.session() as s:
+        for doc_id, text in (("d1", article), ("d2", other)):
+            doc = Document(id=doc_id, raw=text.encode(), text=text)
+            store.add_document(s, doc, signature=index.signature_bytes(text))
+    assert set(store.signatures_of(["d1", "d2", "missing"])) == {"d1", "d2"}
+    asked: list[str] = []
+
+    def load(ids: list[str]) -> dict[str, bytes]:
+        asked.extend(ids)
+        return store.signatures_of(ids)
+
+    restored = DuplicateIndex(load=load, cache=0)
+    for doc_id, signature, duplicate_of in store.signatures():
+        restored.restore(doc_id, signature, duplicate_of)
+    assert restored.add("copy", text=article + " The council appealed for help.") == "d1"
+    assert asked == ["d1"]

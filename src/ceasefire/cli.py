@@ -68,7 +68,7 @@ app.add_typer(key_app, name="key")
 out = Console()
 err = Console(stderr=True)
 PROGRESS_THRESHOLD = 50
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "reports"
+EXAMPLES = Path(__file__).resolve().parent / "examples" / "reports"  # shipped in the package
 
 
 class State:

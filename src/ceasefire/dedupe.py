@@ -15,7 +15,9 @@ import hashlib
 import re
 import struct
 import unicodedata
-from collections.abc import Iterable
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +34,8 @@ CANDIDATE_JACCARD = 0.3
 CANDIDATE_WEIGHTS = (0.1, 0.9)
 SEED = 1
 FORMAT = 1
+LOAD_CHUNK = 500  # signatures loaded at once to decide on one document's candidates
+MERGE_EVERY = 1024  # documents added to the band tables between merges
 _HEADER = struct.Struct("<BIII")  # format, words, shingles kept, keys kept
 
 _WORD = re.compile(r"[^\W_]+")
@@ -90,21 +94,44 @@ class Signature:
 
 
 class DuplicateIndex:
-    """Documents seen so far, each pointing to the head of its near-duplicate cluster."""
+    """Documents seen so far, each pointing to the head of its near-duplicate cluster.
 
-    def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
+    In memory it keeps what finding candidates needs: per document its id, head, whether it is
+    short, and its LSH band values (about 700 bytes with a 64-character id). Signatures, for
+    deciding among the candidates, are kept too unless `load` is given: a callable taking
+    document ids and returning their stored signature bytes. Then the index keeps only those
+    added but not yet `stored()` and the `cache` most recently used, so a run's memory grows by
+    a few hundred bytes per stored document rather than by its whole signature.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        *,
+        load: Callable[[list[str]], Mapping[str, bytes]] | None = None,
+        cache: int = 2048,
+    ) -> None:
         self.threshold = threshold  # minimum containment of the shorter text's shingles
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(CANDIDATE_JACCARD, num_perm, weights=CANDIDATE_WEIGHTS)
-        self._signatures: dict[str, Signature] = {}
-        self._heads: dict[str, str] = {}
-        self._order: dict[str, int] = {}
+        # datasketch chooses the bands and rows for the threshold; _Bands holds its tables
+        lsh = MinHashLSH(CANDIDATE_JACCARD, num_perm, weights=CANDIDATE_WEIGHTS)
+        self._bands = _Bands(lsh.b, lsh.r)
+        self._load = load
+        self._cache_size = cache
+        self._ids: list[str] = []  # in the order added, which breaks ties between candidates
+        self._numbers: dict[str, int] = {}
+        self._heads = array("i")  # number of the head, -1 if it is not indexed
+        self._outside: dict[int, str] = {}  # such heads (stored without a signature), by number
+        self._short = bytearray()
+        self._kept: dict[int, Signature] = {}  # all, or with `load` those not yet stored
+        self._cache: OrderedDict[int, Signature] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._ids)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._signatures
+        return doc_id in self._numbers
 
     def signature(self, text: str) -> Signature:
         words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
@@ -134,21 +161,40 @@ class DuplicateIndex:
 
         Give the text or its signature (as stored). Adding a known id again changes nothing.
         """
-        if doc_id in self._signatures:
-            head = self._heads[doc_id]
+        if doc_id in self._numbers:
+            head = self._head(self._numbers[doc_id])
             return None if head == doc_id else head
         sig = self._signature_of(text, signature)
-        best = self._best_match(sig, self._lsh.query(sig.minhash))
-        head = self._heads[best] if best else doc_id
-        self._insert(doc_id, sig, head)
-        return None if head == doc_id else head
+        keys = self._bands.keys(sig.minhash.hashvalues)
+        best = self._best_match(sig, self._bands.query(keys))
+        number = self._insert(doc_id, sig, keys, best)
+        self._kept[number] = sig
+        return None if best is None else self._head(number)
 
     def restore(self, doc_id: str, signature: Signature | bytes, duplicate_of: str | None) -> None:
         """Re-index a stored document with the cluster it was assigned, without re-deciding it."""
-        if doc_id in self._signatures:
+        if doc_id in self._numbers:
             return
-        head = self._heads.get(duplicate_of, duplicate_of) if duplicate_of else doc_id
-        self._insert(doc_id, self._signature_of(None, signature), head)
+        sig = self._signature_of(None, signature)
+        keys = self._bands.keys(sig.minhash.hashvalues)
+        if duplicate_of in self._numbers:
+            number = self._insert(doc_id, sig, keys, self._numbers[duplicate_of])
+        else:
+            number = self._insert(doc_id, sig, keys, None)
+            if duplicate_of:
+                self._heads[number] = -1
+                self._outside[number] = duplicate_of
+        if self._load is None:
+            self._kept[number] = sig
+
+    def stored(self, doc_ids: Iterable[str]) -> None:
+        """These documents' signatures are in the store now: with `load`, stop keeping them."""
+        if self._load is None:
+            return
+        for doc_id in doc_ids:
+            number = self._numbers.get(doc_id)
+            if number is not None and number in self._kept:
+                self._remember(number, self._kept.pop(number))
 
     def _signature_of(self, text: str | None, signature: Signature | bytes | None) -> Signature:
         if isinstance(signature, bytes | bytearray | memoryview):
@@ -163,18 +209,51 @@ class DuplicateIndex:
             )
         return signature
 
-    def _best_match(self, sig: Signature, candidates: Iterable[str]) -> str | None:
+    def _best_match(self, sig: Signature, candidates: Iterable[int]) -> int | None:
         """The candidate this text copies with the highest containment, the earliest on ties."""
+        # a short text copies only a short one: the others need not be loaded
+        wanted = sorted(c for c in candidates if self._short[c] == sig.short)
         best: tuple[float, int] | None = None
         found = None
-        for candidate in candidates:
-            score = self._copy_score(sig, self._signatures[candidate])
-            if score is None:
-                continue
-            rank = (score, -self._order[candidate])
-            if best is None or rank > best:
-                best, found = rank, candidate
+        for start in range(0, len(wanted), LOAD_CHUNK):
+            for candidate, other in self._signatures(wanted[start : start + LOAD_CHUNK]):
+                score = self._copy_score(sig, other)
+                if score is None:
+                    continue
+                rank = (score, -candidate)
+                if best is None or rank > best:
+                    best, found = rank, candidate
         return found
+
+    def _signatures(self, numbers: list[int]) -> list[tuple[int, Signature]]:
+        found: list[tuple[int, Signature]] = []
+        missing: list[int] = []
+        for number in numbers:
+            if number in self._kept:
+                found.append((number, self._kept[number]))
+            elif number in self._cache:
+                self._cache.move_to_end(number)
+                found.append((number, self._cache[number]))
+            else:
+                missing.append(number)
+        if missing:
+            if self._load is None:
+                raise RuntimeError("a document's signature is neither kept nor loadable")
+            ids = [self._ids[n] for n in missing]
+            loaded = self._load(ids)
+            for number, doc_id in zip(missing, ids, strict=True):
+                if doc_id not in loaded:
+                    raise LookupError(f"no stored near-duplicate signature for {doc_id}")
+                sig = Signature.from_bytes(bytes(loaded[doc_id]))
+                self._remember(number, sig)
+                found.append((number, sig))
+        return found
+
+    def _remember(self, number: int, sig: Signature) -> None:
+        self._cache[number] = sig
+        self._cache.move_to_end(number)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def _copy_score(self, sig: Signature, other: Signature) -> float | None:
         if sig.short or other.short:
@@ -185,11 +264,78 @@ class DuplicateIndex:
             return containment
         return None
 
-    def _insert(self, doc_id: str, sig: Signature, head: str) -> None:
-        self._lsh.insert(doc_id, sig.minhash)
-        self._signatures[doc_id] = sig
-        self._heads[doc_id] = head
-        self._order[doc_id] = len(self._order)
+    def _head(self, number: int) -> str:
+        head = self._heads[number]
+        return self._outside[number] if head < 0 else self._ids[head]
+
+    def _insert(self, doc_id: str, sig: Signature, keys: np.ndarray, copies: int | None) -> int:
+        """Index a document as a copy of document number `copies` (or as new); its number."""
+        number = len(self._ids)
+        self._ids.append(doc_id)
+        self._numbers[doc_id] = number
+        if copies is None:
+            self._heads.append(number)
+        else:
+            self._heads.append(self._heads[copies])
+            if self._heads[copies] < 0:
+                self._outside[number] = self._outside[copies]
+        self._short.append(sig.short)
+        self._bands.insert(number, keys)
+        return number
+
+
+class _Bands:
+    """MinHash LSH's band tables, compact: per band the band values of every document, as 64-bit
+    ints in a sorted array beside the documents' numbers, and the latest additions in a dict until
+    `MERGE_EVERY` of them are merged in. A dict of sets per band, as in datasketch, costs about
+    ten times as much per document."""
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        self._values = [np.empty(0, np.uint64) for _ in range(bands)]
+        self._numbers = [np.empty(0, np.uint32) for _ in range(bands)]
+        self._recent: list[dict[int, list[int]]] = [{} for _ in range(bands)]
+        self._pending = 0
+
+    def keys(self, hashvalues: np.ndarray) -> np.ndarray:
+        """One 64-bit value per band. MinHash values are below 2**32, so two of them are packed
+        exactly (as 128 permutations give); more are hashed."""
+        rows = hashvalues[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        if self.rows == 1:
+            return rows[:, 0].copy()
+        if self.rows == 2:
+            return (rows[:, 0] << np.uint64(32)) | rows[:, 1]
+        return np.array([_hash(row.tobytes().hex(), 8) for row in rows], dtype=np.uint64)
+
+    def insert(self, number: int, keys: np.ndarray) -> None:
+        for band, key in enumerate(keys.tolist()):
+            self._recent[band].setdefault(key, []).append(number)
+        self._pending += 1
+        if self._pending >= MERGE_EVERY:
+            self._merge()
+
+    def query(self, keys: np.ndarray) -> set[int]:
+        """Numbers of the documents sharing at least one band with `keys`."""
+        found: set[int] = set()
+        for band, key in enumerate(keys.tolist()):
+            values, probe = self._values[band], keys[band : band + 1]
+            low = np.searchsorted(values, probe, side="left")[0]
+            high = np.searchsorted(values, probe, side="right")[0]
+            if high > low:
+                found.update(self._numbers[band][low:high].tolist())
+            found.update(self._recent[band].get(key, ()))
+        return found
+
+    def _merge(self) -> None:
+        for band, recent in enumerate(self._recent):
+            pairs = sorted((key, number) for key, numbers in recent.items() for number in numbers)
+            keys = np.array([key for key, _ in pairs], dtype=np.uint64)
+            at = np.searchsorted(self._values[band], keys, side="right")
+            self._values[band] = np.insert(self._values[band], at, keys)
+            numbers = np.array([number for _, number in pairs], dtype=np.uint32)
+            self._numbers[band] = np.insert(self._numbers[band], at, numbers)
+            recent.clear()
+        self._pending = 0
 
 
 def _keys(text: str) -> list[str]:

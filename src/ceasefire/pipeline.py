@@ -149,7 +149,8 @@ class Pipeline:
         self.extractor = Extractor(
             self.knowledge.actors, self.knowledge.gazetteer, prefilter=prefilter
         )
-        self.duplicates = DuplicateIndex()
+        # signatures are read back from the store when a new document is compared with them
+        self.duplicates = DuplicateIndex(load=store.signatures_of)
         for doc_id, signature, duplicate_of in store.signatures():
             self.duplicates.restore(doc_id, signature, duplicate_of)
 
@@ -275,6 +276,7 @@ class Pipeline:
         report.seconds["waiting for extraction"] += time.perf_counter() - started
         if batch.fresh:
             self._write(batch.fresh, batch.signatures, claims, report, signer, details)
+            self.duplicates.stored(batch.fresh)
         if on_progress:
             on_progress(batch.read)
 

@@ -965,6 +965,19 @@ class Store:
             query = query.where(DocumentRow.signature.is_not(None))
             yield from s.execute(query.order_by(DocumentRow.ingested_at, DocumentRow.id))
 
+    def signatures_of(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The stored near-duplicate signatures of these documents, for the index to load the
+        ones it has to compare a new document with rather than hold them all."""
+        wanted = list(ids)
+        found: dict[str, bytes] = {}
+        with self.session() as s:
+            for i in range(0, len(wanted), 500):
+                query = select(DocumentRow.id, DocumentRow.signature)
+                query = query.where(DocumentRow.id.in_(wanted[i : i + 500]))
+                query = query.where(DocumentRow.signature.is_not(None))
+                found.update((doc_id, signature) for doc_id, signature in s.execute(query))
+        return found
+
     def sources(self, ids: Iterable[str]) -> dict[str, Source]:
         """Outlet and original of each document, and of those originals, to count sources."""
         wanted = set(ids)

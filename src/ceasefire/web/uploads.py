@@ -132,7 +132,7 @@ class Ingester:
         if self._pipeline is None:
             self._pipeline = self._make()
         elif stored != self._indexed:
-            index = DuplicateIndex()
+            index = DuplicateIndex(load=self.store.signatures_of)
             for doc_id, signature, duplicate_of in self.store.signatures():
                 index.restore(doc_id, signature, duplicate_of)
             self._pipeline.duplicates = index
