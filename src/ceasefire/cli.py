@@ -224,6 +224,15 @@ PartyOpt = Annotated[str | None, typer.Option(help="Violating party id, e.g. gov
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Event type, e.g. airstrike.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Until this date (YYYY-MM-DD).")]
+PasswordOpt = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        envvar="CEASEFIRE_PASSWORD",
+        help="Opens their signing key; asked for when not given.",
+    ),
+]
 PublicOpt = Annotated[
     bool,
     typer.Option(
@@ -530,15 +539,7 @@ def user_list() -> None:
 @user_app.command("token")
 def user_token(
     name: Annotated[str, typer.Argument(help="Sign-in name.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            envvar="CEASEFIRE_PASSWORD",
-            help="Opens their signing key; asked for when not given.",
-        ),
-    ],
+    password: PasswordOpt,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Issue an API token, printed once (only its hash is kept); it carries the person's key, so
@@ -551,15 +552,7 @@ def user_token(
 @agreement_app.command("accept")
 def agreement_accept(
     user: Annotated[str, typer.Option(help="The party representative who signs.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            envvar="CEASEFIRE_PASSWORD",
-            help="Opens their signing key; asked for when not given.",
-        ),
-    ],
+    password: PasswordOpt,
     version: Annotated[
         str | None, typer.Option(help="The version to accept; the active one by default.")
     ] = None,
