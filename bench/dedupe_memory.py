@@ -1,23 +1,29 @@
 """Memory the near-duplicate index holds per document, with signatures in memory or loaded.
 
-    python bench/dedupe_memory.py [--documents 20000] [--cache 2048]
+    python bench/dedupe_memory.py [--documents 20000] [--cache 2048] [--synthetic]
 
 Indexes that many distinct generated articles (300 to 900 words of a made-up vocabulary, with
-names and numbers) and prints, for each way of holding the index, the bytes it allocated per
-document (tracemalloc, after the texts and the stored signatures exist) and the seconds it took.
-"before" is what the index held until issue 4: datasketch's MinHashLSH and every signature. The
-cache is a fixed amount (about 4 KB a signature here), spread over fewer documents in a larger
-run; the row without it is what each further document costs.
+names and numbers), or with `--synthetic` the feed of bench/throughput.py, where most articles
+are near-duplicates of a few stories and fill the capped LSH buckets, and prints, for each way
+of holding the index, the bytes it allocated per document (tracemalloc, after the texts and the
+stored signatures exist) and the seconds it took. "before" is what the index held until issue 4:
+datasketch's MinHashLSH and every signature. The cache is a fixed amount (about 4 KB a signature
+here), spread over fewer documents in a larger run; the row without it is what each further
+document costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
+import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from datasketch import MinHashLSH
 
@@ -39,6 +45,19 @@ def articles(n: int, seed: int = 3) -> Iterator[str]:
                 words[slot] = rng.choice(names) if rng.random() < 0.7 else str(rng.randint(1, 999))
             sentences.append(" ".join(words) + ".")
         yield " ".join(sentences)
+
+
+def synthetic(n: int) -> Iterator[str]:
+    """bench/throughput.py's feed: its sample reports with places and numbers varied."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from throughput import synthesise
+
+    with tempfile.TemporaryDirectory() as folder:
+        feed = Path(folder) / "feed.jsonl"
+        synthesise(n, feed)
+        with feed.open(encoding="utf-8") as lines:
+            for line in lines:
+                yield json.loads(line)["text"]
 
 
 def measure(build: Callable[[], object], add: Callable[[object, str, bytes], None], stored: dict):
@@ -72,12 +91,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20_000)
     parser.add_argument("--cache", type=int, default=2048)
+    parser.add_argument("--synthetic", action="store_true", help="near-duplicates of a few stories")
     args = parser.parse_args()
     signer = DuplicateIndex()
-    stored = {
-        f"{number:064x}": signer.signature_bytes(text)
-        for number, text in enumerate(articles(args.documents))
-    }
+    texts = synthetic(args.documents) if args.synthetic else articles(args.documents)
+    stored = {f"{number:064x}": signer.signature_bytes(text) for number, text in enumerate(texts)}
     average = sum(map(len, stored.values())) / len(stored)
 
     def load(ids: list[str]) -> dict[str, bytes]:

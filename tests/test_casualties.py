@@ -48,7 +48,8 @@ from ceasefire.casualties import count_casualties, parse_casualties
             (29, None),
         ),
         ("An unknown number of fatalities was estimated at 10.", (10, 10)),
-        ("Troops killed up to 9 militants in the raid.", (None, 9)),
+        ("Troops killed fewer than 9 militants in the raid.", (None, 9)),
+        ("Troops killed up to 9 militants in the raid.", (9, None)),  # an estimate as told
         ("The attack killed between 4 and 6 people.", (4, 6)),
     ],
 )
@@ -138,6 +139,7 @@ def test_some_of_the_wounded_is_no_count(nlp: Language) -> None:
         ("Scores of people died in the raids.", True),
         ("Government warplanes struck the town, killing at least 12 people.", False),
         ("Dozens of soldiers died, and a dozen rebels.", True),
+        ("The army pressed on, killing many of their fighters.", True),  # no part: the whole
     ],
 )
 def test_counts_told_only_in_words_are_vague(nlp: Language, text: str, vague: bool) -> None:
@@ -253,6 +255,11 @@ def test_allocated_parts_of_a_split_toll(nlp: Language, text: str, expected: tup
     assert parse_casualties(nlp(text)[:]) == expected
 
 
+def test_a_count_allocated_to_each_event_is_every_events_toll(nlp: Language) -> None:
+    found = count_casualties(nlp("One fatality was allocated to each event.")[:])
+    assert (found.min, found.max, found.total) == (1, 1, True)
+
+
 def test_a_split_with_parts_only_keeps_the_share(nlp: Language) -> None:
     found = count_casualties(
         nlp("The fatalities were split between two events, with 4 allocated to Hass.")[:]
@@ -297,3 +304,82 @@ def test_a_name_the_recogniser_tagged_only_in_part_is_one_dead(nlp: Language) ->
         ents=["O", "B-PERSON", "I-PERSON", "O", "O", "O", "O"],
     )
     assert parse_casualties(doc[:]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # counts listed together share the verb hung on the last of them
+        ("Six boys and three medical staff killed by airstrikes on a clinic in the north.", (9, 9)),
+        # "among them", "one of", "four of their": parts of a count told in full
+        ("Twenty civilians among them 8 children were killed in the raid.", (20, 20)),
+        ("The surgeon was one of three people killed.", (3, 3)),
+        ("The monitor said 5 of the 20 people killed were children.", (20, 20)),
+        (
+            "Airstrikes killed six members of one family, the parents and four of their sons.",
+            (6, 6),
+        ),
+        # a group whose size is told is that many people, not one
+        ("The strike killed a family of 4 in the village.", (4, 4)),
+        # "leave ... dead" however the parser hangs "dead"
+        (
+            "Fighting rocked the town, leaving 30 civilians - including six children - dead.",
+            (30, 30),
+        ),
+        (
+            "A military jet crashed on Monday leaving at least 19 people dead a monitor said.",
+            (19, None),
+        ),
+        # a count listed with a part is a part too; "others" listed with people are people
+        ("The monitor gave a toll of 36 dead among them 15 children and four teachers.", (36, 36)),
+        ("Air raids hit the town, killing nine children and 14 others.", (23, 23)),
+        # a headline's bare "N dead"; a toll the parser ran into the count of a part after it
+        ("Seven dead 20 wounded in central Damascus blast.", (7, 7)),
+        ("The toll from the attack on the town has risen to 86 30 of them children.", (86, 86)),
+        # a toll told only to be replaced; a part "among" a whole the story counts
+        ("The monitor put the toll at 126 dead, updating a previous toll of 112.", (126, 126)),
+        ("At least 68 children were among the 126 people killed in the blast.", (126, 126)),
+        ("The toll included two people killed by rocket fire on Sunday.", (2, None)),
+        # groups whose size is not told count no one; "a further 9" is nine, not ten
+        ("Regime forces executed six families of rebel fighters.", (None, None)),
+        ("A further nine people including five children were killed in strikes.", (9, 9)),
+        # a coder's figure for a sentence that tells of killing, however told
+        ("Rebels ambushed a truck and managed to kill and injure soldiers, coded as 10.", (10, 10)),
+        ("Three rebels were killed and injuries were coded as 10.", (3, 3)),
+        # a toll figure the recogniser took for a date
+        ("Local police put the death toll at 12 earlier.", (12, 12)),
+    ],
+)
+def test_parts_lists_groups_and_results(nlp: Language, text: str, expected: tuple) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # who does something to the dead or to their toll is not among them
+        ("A local activist confirmed the death toll from the raid.", (None, None)),
+        ("One man carried out the lifeless body of a soldier.", (1, 1)),
+    ],
+)
+def test_who_handles_the_dead_is_not_among_them(nlp: Language, text: str, expected) -> None:
+    assert parse_casualties(nlp(text)[:]) == expected
+
+
+def test_a_running_toll_in_a_clause_of_its_own_is_not_the_events(nlp: Language) -> None:
+    text = "The raids killed 5 people on Monday, raising the death toll to 40 since the offensive."
+    assert parse_casualties(nlp(text)[:]) == (5, 5)
+    assert parse_casualties(nlp("The death toll from the raids rose to 40.")[:]) == (40, 40)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At least 15 soldiers were killed or wounded in the attack.",
+        "The strike killed or injured 20 people.",
+        "The unit shelled the village, leaving some of them killed or wounded.",
+        "19 killed and injured in an attack on the town.",
+    ],
+)
+def test_the_dead_and_wounded_counted_together_are_no_toll(nlp: Language, text: str) -> None:
+    assert parse_casualties(nlp(text)[:]) == (None, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ceasefire.dedupe import MIN_WORDS, DuplicateIndex, Signature
+from ceasefire.dedupe import BUCKET_CAP, MERGE_EVERY, MIN_WORDS, DuplicateIndex, Signature
 
 ORIGINAL = "\n\n".join(
     [
@@ -381,3 +381,49 @@ def test_a_copy_of_a_document_the_index_lacks_keeps_that_head() -> None:
     index = DuplicateIndex()
     index.restore("copy", index.signature_bytes(SYNDICATED), "stored without a signature")
     assert index.add("copy of copy", SYNDICATED) == "stored without a signature"
+
+
+def syndicated(copies: int) -> list[str]:
+    """One story as many outlets run it: the same text under a line of their own."""
+    return [
+        f"{ORIGINAL}\n\nFiled for outlet number {number} at {number % 24} hours."
+        for number in range(copies)
+    ]
+
+
+def test_a_copy_of_a_cluster_larger_than_a_bucket_is_still_found() -> None:
+    store = Stored()
+    index = DuplicateIndex(load=store)
+    for number, text in enumerate(syndicated(2 * BUCKET_CAP)):
+        assert index.add(f"copy{number}", text) == (None if number == 0 else "copy0")
+        store.keep(index, f"copy{number}", text)
+    assert index.add("syndicated", SYNDICATED) == "copy0"
+    assert index.add("truncated", words(ORIGINAL, 0.4)) == "copy0"
+    assert index.add("other", SAME_EVENT) is None
+
+
+def test_a_document_is_compared_with_a_bounded_number_of_its_copies() -> None:
+    store = Stored()
+    index = DuplicateIndex(load=store, cache=0)
+    for number, text in enumerate(syndicated(3 * BUCKET_CAP)):
+        index.add(f"copy{number}", text)
+        store.keep(index, f"copy{number}", text)
+    loaded = [len(ids) for ids in store.asked]
+    # every earlier copy is a candidate until the buckets are full; after that, no more
+    assert loaded[: BUCKET_CAP - 1] == list(range(1, BUCKET_CAP))
+    assert max(loaded) < 2 * BUCKET_CAP and loaded[-1] <= loaded[2 * BUCKET_CAP]
+
+
+def test_buckets_keep_their_earliest_documents_across_merges() -> None:
+    store = Stored()
+    index = DuplicateIndex(load=store, cache=0)
+    signature = index.signature_bytes(ORIGINAL)
+    for number in range(MERGE_EVERY + BUCKET_CAP + 1):
+        store.signatures[f"copy{number}"] = signature
+        index.restore(f"copy{number}", signature, "copy0" if number else None)
+    assert index.add("copy", SYNDICATED) == "copy0"
+    # the earliest held by the merged tables, the latest in what waits for the next merge
+    assert sorted(store.asked[-1], key=lambda i: int(i[4:])) == [
+        *(f"copy{n}" for n in range(BUCKET_CAP)),
+        *(f"copy{n}" for n in range(MERGE_EVERY, MERGE_EVERY + BUCKET_CAP)),
+    ]

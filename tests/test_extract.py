@@ -8,9 +8,20 @@ from datetime import date
 import pytest
 from spacy.language import Language
 
+from ceasefire.actors import ActorRegistry
 from ceasefire.extract import Extractor
-from ceasefire.model import Claim, DatePrecision, Document, EventType, Factuality, Precision
-from ceasefire.nlp import ACTOR, PLACE
+from ceasefire.gazetteer import Gazetteer, read_places
+from ceasefire.model import (
+    Actor,
+    ActorKind,
+    Claim,
+    DatePrecision,
+    Document,
+    EventType,
+    Factuality,
+    Precision,
+)
+from ceasefire.nlp import ACTOR, PLACE, build_nlp
 
 PUBLISHED = date(2017, 1, 25)  # a Wednesday
 
@@ -43,6 +54,22 @@ def test_registry_names_are_entities_with_their_ids(nlp: Language) -> None:
     assert ("Ain al-Fijeh", PLACE, "ain-al-fijeh") in ents
     assert ("Al Bab", PLACE, "al-bab") in ents
     assert ("IS", ACTOR, "is") in ents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Islamic State(IS) attacked Palmyra.",
+        "Regime forces shelled the Islamic State [IS] in Palmyra.",
+        "Rebels clashed with the Islamic State(ISIS)near Palmyra.",
+    ],
+)
+def test_a_bracket_glued_to_a_name_parts_from_it(nlp: Language, text: str) -> None:
+    doc = nlp(text)
+    actors = [(e.text, e.ent_id_) for e in doc.ents if e.label_ == ACTOR]
+    assert ("Islamic State", "is") in actors
+    assert any(name in ("IS", "ISIS") and ident == "is" for name, ident in actors)
+    assert ("Palmyra", "palmyra") in [(e.text, e.ent_id_) for e in doc.ents if e.label_ == PLACE]
 
 
 def test_acronyms_match_only_in_capitals(nlp: Language) -> None:
@@ -235,6 +262,24 @@ def test_a_sentence_without_a_place_inherits_the_previous_event_place(
     first, second = _claims(extractor, text)
     assert second.place == first.place
     assert (second.date_from, second.date_to) == (date(2017, 1, 24), date(2017, 1, 24))
+
+
+def test_an_unknown_village_is_placed_in_the_one_governorate_its_actors_fight_in(
+    bundled_extractor: Extractor,
+) -> None:
+    claim = _one(
+        bundled_extractor,
+        "Khalid ibn al-Walid Army fighters attacked rebel positions in Zuqaybiyat.",
+    )
+    assert claim.place is not None
+    assert (claim.place.admin1, claim.place.precision) == ("Dar'a", Precision.GOVERNORATE)
+
+
+def test_actors_fighting_everywhere_place_no_unknown_village(
+    bundled_extractor: Extractor,
+) -> None:
+    claim = _one(bundled_extractor, "Regime forces shelled positions in Zuqaybiyat.")
+    assert claim.place is None
 
 
 def test_a_foreign_place_is_kept(extractor: Extractor) -> None:
@@ -1000,3 +1045,219 @@ def test_a_past_tense_the_tagger_took_for_an_adjective_is_still_the_act(
     claim = bundled_extractor.extract(_doc(text))[0]
     assert claim.event_type is EventType.GROUND_ATTACK
     assert _ids(claim.targets) == ["isis"]
+
+
+# --- a unit and the base named after it ---------------------------------------------------------
+
+
+BASE = "44th Brigade Army Base"
+
+
+@pytest.fixture(scope="module")
+def mission_extractor(
+    tmp_path_factory: pytest.TempPathFactory,
+    small_actors: ActorRegistry,
+    small_gazetteer: Gazetteer,
+) -> Extractor:
+    """A mission gazetteer that names bases after the units holding them, as missions' do."""
+    csv = tmp_path_factory.mktemp("mission") / "places.csv"
+    csv.write_text(
+        f"name,lat,lon,admin1\nDivision 17,35.99,39.03,Ar Raqqa\n{BASE},35.10,36.70,Hama\n",
+        encoding="utf-8",
+    )
+    units = [
+        Actor("17th-division", "17th Division", ActorKind.STATE_FORCES, ("Division 17",)),
+        Actor("44th-brigade", "44th Brigade", ActorKind.STATE_FORCES, ("Brigade 44",)),
+    ]
+    actors = ActorRegistry([*small_actors, *units])
+    gazetteer = Gazetteer([*small_gazetteer, *read_places(csv)])
+    return Extractor(actors, gazetteer, build_nlp(actors, gazetteer))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label", "ident"),
+    [
+        ("IS attacked the 17th Division on Monday.", "17th Division", ACTOR, "17th-division"),
+        ("Division 17 shelled IS positions.", "Division 17", ACTOR, "17th-division"),
+        ("Rebels ambushed a convoy of Brigade 44.", "Brigade 44", ACTOR, "44th-brigade"),
+        (
+            "IS fighters clashed with regime forces near Division 17.",
+            "Division 17",
+            PLACE,
+            "Division 17",
+        ),
+        ("Heavy fighting raged at the 44th Brigade on Monday.", "44th Brigade", PLACE, BASE),
+        ("Shells fell in the vicinity of Division 17.", "Division 17", PLACE, "Division 17"),
+        ("Regime forces withdrew from the direction of Brigade 44.", "Brigade 44", PLACE, BASE),
+    ],
+)
+def test_a_unit_is_the_actor_unless_a_preposition_of_place_governs_it(
+    mission_extractor: Extractor, text: str, name: str, label: str, ident: str
+) -> None:
+    ent = next(e for e in mission_extractor.nlp(text).ents if e.text == name)
+    assert ent.label_ == label
+    if label == PLACE:
+        assert mission_extractor.gazetteer.get(ent.ent_id_).name == ident
+    else:
+        assert ent.ent_id_ == ident
+
+
+def test_a_unit_named_like_a_base_is_a_side_and_the_base_a_place(
+    mission_extractor: Extractor,
+) -> None:
+    claim = mission_extractor.extract(
+        _doc("IS fighters attacked the 17th Division near Brigade 44.")
+    )[0]
+    assert _ids(claim.perpetrators) == ["is"]
+    assert _ids(claim.targets) == ["17th-division"]
+    assert claim.place is not None and claim.place.admin1 == "Hama"
+
+
+# --- both sides of the fighting -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrators", "targets"),
+    [
+        # forces coordinated as the subject of a verb of fighting fought each other
+        (
+            "Government troops and rebel fighters clashed on the edge of Douma on Monday.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        (
+            "IS and the Syrian army exchanged fire near Palmyra.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+        # allies coordinated so stay on one side, as does a force named with its own unit, and
+        # a named enemy is the other
+        (
+            "The Syrian army and the 4th Division clashed near Hass.",
+            ["syrian-government-forces", "4th-armoured-division"],
+            [],
+        ),
+        (
+            "Regime forces and allied militias clashed near Hass.",
+            ["syrian-government-forces", "pro-government-militias"],
+            [],
+        ),
+        (
+            "Regime forces and Hezbollah clashed with rebels in Madaya.",
+            ["syrian-government-forces", "hezbollah"],
+            ["opposition"],
+        ),
+        # a force acting in the course of the fighting is a side of it
+        (
+            "Opposition fighters blew up a regime tank during heavy fighting near Hass.",
+            ["opposition"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "The Islamic State was able to sever the supply route to the airbase following "
+            "battles with the Syrian army.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+        # one that gave way after an attack, or fended it off, suffered it
+        (
+            "Government troops pulled back from the hilltop after a fierce ISIS offensive.",
+            ["isis"],
+            ["syrian-government-forces"],
+        ),
+        (
+            "Rebels tried to fend off government troops after their advance on the village.",
+            ["syrian-government-forces"],
+            ["opposition"],
+        ),
+        (
+            "Hezbollah fighters beat back a rebel bid to storm the village.",
+            ["opposition"],
+            ["hezbollah"],
+        ),
+        # "X backed by Y" after the verb, parsed as a clause of its own, is the other side
+        (
+            "Rebel factions continued to fight Hezbollah backed by allied militias in Madaya.",
+            ["opposition"],
+            ["hezbollah", "pro-government-militias"],
+        ),
+        # a subject the parser took into the opening scene
+        (
+            "Amid an exchange of mortar fire, government troops backed by allied militias kept "
+            "up their fight against IS near Palmyra.",
+            ["syrian-government-forces", "pro-government-militias"],
+            ["isis"],
+        ),
+        # "between" hung on a verb that hangs on the act
+        (
+            "Fighting raging in two hamlets between Ahrar al-Sham and Jabhat Fateh al-Sham north "
+            "of Ariha.",
+            ["ahrar-al-sham"],
+            ["jabhat-fateh-al-sham"],
+        ),
+    ],
+)
+def test_both_sides_of_the_fighting(
+    bundled_extractor: Extractor, text: str, perpetrators: list[str], targets: list[str]
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == perpetrators
+    assert [a for a in _ids(claim.targets) if a] == targets
+
+
+def test_the_dead_of_a_clash_with_no_enemy_named_stay_its_victims(
+    bundled_extractor: Extractor,
+) -> None:
+    claim = bundled_extractor.extract(_doc("Three IS fighters died in clashes near Hass."))[0]
+    assert claim.event_type is EventType.CLASH
+    assert _ids(claim.perpetrators) == []
+    assert _ids(claim.targets) == ["isis"]
+
+
+def test_the_act_a_clause_predicates_outranks_a_noun_beside_it(
+    bundled_extractor: Extractor,
+) -> None:
+    # the parser makes the allies' airstrikes a second subject of "continued"
+    text = (
+        "Regime forces backed by allied militias and Russian airstrikes continued to battle "
+        "the Islamic State near Palmyra."
+    )
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.CLASH
+    assert "syrian-government-forces" in _ids(claim.perpetrators)
+    assert _ids(claim.targets) == ["isis"]
+
+
+def test_a_force_acting_amid_fighting_is_no_side_of_it(bundled_extractor: Extractor) -> None:
+    text = "Government helicopters flew over Hass amid clashes and shelling between rebels and IS."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == ["opposition"]
+    assert _ids(claim.targets) == ["isis"]
+
+
+def test_a_side_named_again_in_a_later_sentence_is_listed_once(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "Rebels repelled a government attempt to storm Hass. Two opposition fighters were killed."
+    )
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == ["syrian-government-forces"]
+    assert _ids(claim.targets) == ["opposition"]
+    assert claim.fatalities_min == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label"),
+    [
+        ("The United States led strikes in Raqqa.", "United States", ACTOR),
+        ("Russia and Iran brokered the deal.", "Iran", ACTOR),
+        ("Shells fell in Turkey.", "Turkey", PLACE),
+        ("Clashes broke out near Turkey's border.", "Turkey", PLACE),
+    ],
+)
+def test_a_state_is_the_actor_unless_a_preposition_of_place_governs_it(
+    bundled_extractor: Extractor, text: str, name: str, label: str
+) -> None:
+    ent = next(e for e in bundled_extractor.nlp(text).ents if e.text == name)
+    assert ent.label_ == label

@@ -75,3 +75,24 @@ def test_a_trigger_word_is_not_its_own_cue(nlp: Language) -> None:
 def test_without_a_trigger_the_root_is_read(nlp: Language) -> None:
     sentence = next(nlp("The army will storm the town.").sents)
     assert classify(sentence) == F.PLANNED
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "expected"),
+    [
+        # a hedge on who the other side was, or on what kind of act it was, not on the act
+        (
+            "Regime forces tried to advance during clashes likely against rebels.",
+            "clashes",
+            F.ASSERTED,
+        ),
+        ("Six soldiers were killed near the dam, likely clashes.", "clashes", F.ASSERTED),
+        ("Rebels shelled the base, possibly with Grad rockets.", "shelled", F.ASSERTED),
+        # a hedge on the act itself still makes it hypothetical
+        ("A likely offensive on the town worries aid agencies.", "offensive", F.HYPOTHETICAL),
+    ],
+)
+def test_a_hedge_on_a_detail_leaves_the_event_told(
+    nlp: Language, text: str, trigger: str, expected: Factuality
+) -> None:
+    assert _classify(nlp, text, trigger) == expected

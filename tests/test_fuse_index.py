@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from ceasefire.actors import load_actors
 from ceasefire.agreement import Sides, load_agreement
@@ -347,3 +348,53 @@ def test_the_pipeline_stores_what_weighing_every_incident_stores(tmp_path: Path)
     _, incidents, copies = results[0]
     assert copies >= 12
     assert any(len(claim_ids) > 1 for *_, claim_ids, _ in incidents)  # something fused
+
+
+def test_candidates_are_read_from_the_windows_days_not_from_the_whole_archive(tmp_path: Path):
+    """On a feed that keeps its pace the incidents of a batch's days are as many in the tenth
+    year as in the first, but the incidents begun before the window's end, and a widely copied
+    report's copies, are ever more: no query may start from those (SQLite's plan, which without
+    statistics is the same on a small store as on a large one)."""
+    store = Store.open(str(tmp_path / "s.db"))
+    statements: list[tuple[str, tuple]] = []
+
+    def record(
+        _conn: object, _cursor: object, statement: str, parameters: tuple, *_: object
+    ) -> None:
+        if statement.startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    try:
+        with store.session("ingest", subject="test") as s:
+            store.add_document(s, Document("orig", b"orig", "orig"), None)
+            s.flush()
+            claim = Claim("orig", [], EventType.SHELLING)
+            store.add_claims(s, [claim])
+            incident = _stored_incident(HERE, 10, 10)
+            incident.claim_ids = [claim.id or 0]
+            store.save_incidents(s, [incident])
+        event.listen(store.engine, "before_cursor_execute", record)
+        found = store.fusion_candidates(
+            (date(2017, 1, 9), date(2017, 1, 11)),
+            near_from=date(2017, 1, 7),
+            boxes=[nearby_box(32.62, 36.10)],  # FAR's
+            place_ids=["far"],
+            reports=["orig", "other"],
+        )
+        event.remove(store.engine, "before_cursor_execute", record)
+        with store.engine.connect() as c:
+            steps = [
+                row[3]
+                for statement, parameters in statements
+                for row in c.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            ]
+    finally:
+        store.close()
+    assert found == {incident.id}  # of its report, and not near
+    assert len(statements) == 4  # the places; the window, its claims, their documents
+    reads = [step for step in steps if step.startswith(("SCAN", "SEARCH"))]
+    assert any("ix_incidents_date_to" in step for step in reads)  # the reports' window
+    assert any("(date_from>? AND date_from<?)" in step for step in reads)  # the places'
+    assert not [step for step in reads if step.startswith("SCAN")]
+    assert not [s for s in reads if "duplicate_of" in s or "(date_from<?)" in s]
+    assert any("ix_claims_incident_id" in step for step in reads)

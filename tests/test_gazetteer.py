@@ -203,6 +203,37 @@ def test_a_name_sounding_like_a_place_of_the_governorate_named() -> None:
     assert gazetteer.sounding_like("Mayzrufa", ["Hama"]) == []
 
 
+def test_the_closest_sounding_place_must_be_the_only_one_so_close() -> None:
+    def village(ident: str, name: str, admin1: str, lat: float) -> Place:
+        return Place(ident, name, lat, 37.0, "village", Precision.TOWN, admin1)
+
+    gazetteer = Gazetteer(
+        [
+            village("north", "Qaltuba", "Aleppo", 36.2),
+            village("north-twin", "Qaltuba", "Aleppo", 36.21),
+            village("south", "Qaltuba", "Dar'a", 32.7),
+            village("far", "Qirtabiyat", "Aleppo", 36.5),
+        ]
+    )
+    assert gazetteer.lookup("Qalattaba") is None
+    found = gazetteer.sounding_closest("Qalattaba", ["Aleppo"])
+    assert found is not None and found.id in ("north", "north-twin")  # one place, two records
+    assert gazetteer.sounding_closest("Qalattaba", ["Daraa"]) == gazetteer.get("south")
+    # spelt as alike in two governorates: either is a guess
+    assert gazetteer.sounding_closest("Qalattaba", ["Aleppo", "Daraa"]) is None
+    assert gazetteer.sounding_closest("Qalattaba", ["Idlib"]) is None
+
+
+def test_a_governorate_is_found_by_any_spelling_apart_from_its_seat(
+    gazetteer: Gazetteer,
+) -> None:
+    found = gazetteer.governorate("Daraa")
+    assert found is not None and found.precision == Precision.GOVERNORATE
+    assert found.admin1 == "Dar'a"
+    assert gazetteer.lookup("Daraa") != found  # the name alone is the city
+    assert gazetteer.governorate("Syria") is None
+
+
 def test_a_name_of_the_same_consonants_but_another_shape_does_not_sound_alike() -> None:
     gazetteer = Gazetteer([Place("m", "Midan", 36.2, 37.1, "village", Precision.TOWN, "Aleppo")])
     assert [p.id for p in gazetteer.sounding_like("Maydaan", ["Aleppo"])] == ["m"]

@@ -11,13 +11,14 @@ from spacy.language import Language
 from ceasefire.actors import ActorRegistry
 from ceasefire.extract import Extractor
 from ceasefire.gazetteer import Gazetteer, load_gazetteer
-from ceasefire.model import DatePrecision, Document, Place, Precision
+from ceasefire.model import Actor, ActorKind, DatePrecision, Document, Place, Precision
 from ceasefire.nlp import build_nlp
 from ceasefire.resolve import (
     Antecedents,
     DateRange,
     default_range,
     name_runs,
+    operating_areas,
     resolve_date,
     resolve_place,
     resolve_places,
@@ -208,6 +209,111 @@ def test_a_headline_naming_no_place_takes_the_governorate_the_report_is_about(
     headline = claims[0].place
     assert headline is not None and headline.admin1 == "Idleb"
     assert headline.precision == Precision.GOVERNORATE  # inferred, not named
+
+
+def test_operating_areas_are_the_actors_own_or_their_nearest_ancestors() -> None:
+    actors = ActorRegistry(
+        [
+            Actor("army", "Army", ActorKind.STATE_FORCES),
+            Actor("front", "Front", ActorKind.REBEL_GROUP, areas=("Dar'a", "Quneitra")),
+            Actor("brigade", "Brigade", ActorKind.REBEL_GROUP, parent="front"),
+            Actor("battalion", "Battalion", ActorKind.REBEL_GROUP, parent="brigade"),
+            Actor("northern", "Northern", ActorKind.REBEL_GROUP, parent="front", areas=("Aleppo",)),
+        ]
+    )
+    southern = frozenset({"Dar'a", "Quneitra"})
+    assert operating_areas(actors, ["army", "battalion", "brigade", "unknown"]) == [southern]
+    assert operating_areas(actors, ["northern", "front"]) == [frozenset({"Aleppo"}), southern]
+    assert operating_areas(actors, ["army"]) == []  # fights anywhere: says nothing
+
+
+@pytest.fixture(scope="module")
+def homonyms() -> Gazetteer:
+    """The bundled places with invented villages: namesakes in two governorates, a name and
+    another spelt alike elsewhere, and a name only its consonants find."""
+    return Gazetteer(
+        [
+            *load_gazetteer(),
+            _town("hamra-hama", "Tall Hamra", 35.3, 36.9, "Hama"),
+            _town("hamra-hasakah", "Tall Hamra", 36.95, 41.15, "Al-Hasakeh"),
+            _town("qaltuba-idleb", "Qaltuba", 35.8, 36.6, "Idleb"),
+            _town("qalattaba-raqqa", "Qalattaba", 35.9, 38.9, "Ar-Raqqa"),
+            _town("mazrafa", "Mazrafa", 35.2, 36.8, "Hama"),
+        ]
+    )
+
+
+def _at(
+    nlp: Language,
+    gazetteer: Gazetteer,
+    text: str,
+    names: list[str],
+    *areas: set[str],
+    hint: str | None = None,
+) -> list[tuple[str, str | None, Precision | None]]:
+    """Where the named places of a sentence resolve, its actors fighting in `areas`."""
+    doc = nlp(text)
+    spans = [doc.char_span(text.index(n), text.index(n) + len(n)) for n in names]
+    found = resolve_places(gazetteer, spans, hint, [frozenset(a) for a in areas])
+    return [(m.name or "", m.admin1, m.precision) for _, m in found]
+
+
+TOWN = Precision.TOWN
+
+
+def test_the_actors_areas_pick_the_namesake(nlp: Language, homonyms: Gazetteer) -> None:
+    text, names = "Fighters attacked Tall Hamra on Monday.", ["Tall Hamra"]
+    hasakah = [("Tall Hamra", "Al-Hasakeh", TOWN)]
+    hama = [("Tall Hamra", "Hama", TOWN)]
+    assert _at(nlp, homonyms, text, names, {"Ar-Raqqa", "Al-Hasakeh"}) == hasakah
+    assert _at(nlp, homonyms, text, names, {"Hama", "Homs"}) == hama
+    # where both sides fight first, else where either does
+    assert _at(nlp, homonyms, text, names, {"Idleb", "Hama"}, {"Al-Hasakeh", "Hama"}) == hama
+    assert _at(nlp, homonyms, text, names, {"Idleb"}, {"Al-Hasakeh"}) == hasakah
+
+
+def test_a_governorate_the_sentence_names_outranks_the_actors(
+    nlp: Language, homonyms: Gazetteer
+) -> None:
+    text = "Fighters attacked Tall Hamra in Hama province on Monday."
+    found = _at(nlp, homonyms, text, ["Tall Hamra", "Hama province"], {"Al-Hasakeh"})
+    assert ("Tall Hamra", "Hama", TOWN) in found
+
+
+def test_a_village_where_no_actor_fights_gives_way_to_one_spelt_alike_where_they_do(
+    nlp: Language, homonyms: Gazetteer
+) -> None:
+    text, names = "Fighters shelled Qaltuba on Monday.", ["Qaltuba"]
+    raqqa = [("Qalattaba", "Ar-Raqqa", TOWN)]
+    assert _at(nlp, homonyms, text, names, {"Ar-Raqqa", "Deir-ez-Zor"}) == raqqa
+    assert _at(nlp, homonyms, text, names, {"Idleb", "Ar-Raqqa"}) == [("Qaltuba", "Idleb", TOWN)]
+    assert _at(nlp, homonyms, text, names) == [("Qaltuba", "Idleb", TOWN)]
+    # a name the sentence ties to its governorate stays there
+    text = "Fighters shelled Qaltuba in Idlib province."
+    found = _at(nlp, homonyms, text, ["Qaltuba", "Idlib province"], {"Ar-Raqqa"})
+    assert ("Qaltuba", "Idleb", TOWN) in found
+
+
+def test_an_unknown_spelling_sounds_out_a_village_where_the_actors_fight(
+    nlp: Language, homonyms: Gazetteer
+) -> None:
+    text, names = "Fighters shelled Mayzrufa on Monday.", ["Mayzrufa"]
+    assert _at(nlp, homonyms, text, names, {"Hama"}) == [("Mazrafa", "Hama", TOWN)]
+    # over many governorates the consonants alone are too weak a clue
+    assert _at(nlp, homonyms, text, names, {"Hama", "Homs", "Idleb", "Aleppo"}) == []
+
+
+def test_an_unknown_village_lies_in_the_one_governorate_its_actors_share(
+    nlp: Language, homonyms: Gazetteer
+) -> None:
+    text, names = "Fighters shelled Zuqaybiyat on Monday.", ["Zuqaybiyat"]
+    daraa = [("Dar'a", "Dar'a", Precision.GOVERNORATE)]
+    assert _at(nlp, homonyms, text, names, {"Dar'a"}) == daraa
+    assert _at(nlp, homonyms, text, names, {"Dar'a", "Quneitra"}, {"Dar'a", "Hama"}) == daraa
+    assert _at(nlp, homonyms, text, names, {"Dar'a", "Quneitra"}) == []
+    assert _at(nlp, homonyms, text, names) == []
+    # a governorate the report named earlier is better evidence than who fights where
+    assert _at(nlp, homonyms, text, names, {"Dar'a"}, hint="Quneitra") == []
 
 
 @pytest.fixture(scope="module")

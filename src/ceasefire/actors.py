@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from ceasefire.errors import InputError
+from ceasefire.gazetteer import canonical_admin1
 from ceasefire.model import Actor, ActorKind
 from ceasefire.text import normalise
 from ceasefire.yamlfile import line_of, load_yaml, read_yaml
@@ -91,6 +92,7 @@ class _ActorEntry(BaseModel):
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     parent: str | None = None
     aliases: list[str] = []
+    areas: list[str] = []  # governorates, any spelling the gazetteer knows
 
 
 class _ActorsFile(BaseModel):
@@ -109,7 +111,16 @@ def load_actors(path: Path | None = None) -> ActorRegistry:
         _, node = read_yaml(path)
         raise InputError(path, message, line_of(node, loc) if node is not None else None)
     return ActorRegistry(
-        Actor(e.id, e.name, e.kind, tuple(e.aliases), e.parent, e.country) for e in entries
+        Actor(
+            e.id,
+            e.name,
+            e.kind,
+            tuple(e.aliases),
+            e.parent,
+            e.country,
+            tuple(dict.fromkeys(canonical_admin1(a) or a for a in e.areas)),
+        )
+        for e in entries
     )
 
 
@@ -134,6 +145,9 @@ def _first_problem(entries: list[_ActorEntry]) -> tuple[tuple[str | int, ...], s
             chain.append(parent)
         if parent == entry.id:
             return ("actors", i, "parent"), f"parent cycle: {' -> '.join([*chain, parent])}"
+        for j, area in enumerate(entry.areas):
+            if canonical_admin1(area) is None:
+                return ("actors", i, "areas", j), f"unknown governorate {area!r}"
         forms = [(("actors", i, "name"), entry.name)]
         forms += [(("actors", i, "aliases", j), alias) for j, alias in enumerate(entry.aliases)]
         for loc, form in forms:

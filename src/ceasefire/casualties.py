@@ -33,6 +33,14 @@ _KILLING = {"kill", "slay", "execute", "massacre", "murder", "assassinate", "beh
 # Words that make a count the whole toll of every event told: "for a total of 14 fatalities"
 _GRAND_TOTAL = {"total", "overall", "altogether"}
 _GRAND_WINDOW = 8
+_SUBCLAUSES = {"advcl", "ccomp", "xcomp", "conj", "relcl", "parataxis"}
+# "leaving 30 people dead": a verb whose object the word after it says is dead
+_RESULT_VERBS = {"leave"}
+_RESULT_WINDOW = 10
+_SUPERSEDED = {"previous", "earlier", "prior", "former", "old"}
+_CODING = {"code", "coded", "cod"}  # "coded as 10": a coder's figure for an unknown toll
+_GROUPS = {"family", "household"}  # nouns counting groups of people, not people
+_DEAD_AFTER = {"dead", "killed"}  # "7 dead", "12 killed": a count with nothing between
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,11 @@ def count_casualties(span: Span | Doc) -> Casualties:
     tokens = list(span)
     counts = [c for c in _counts(tokens, lexicon) if c is not None]
     counts = _after_dateline(counts, tokens)
+    counts = _parts_listed(counts)
     whole = [c for c in counts if not c.subset]
+    whole = [c for c in whole if not _superseded(c)] or whole
     grand = [c for c in whole if _grand_total(c, tokens)]
+    whole = [c for c in whole if not _running_toll(c, whole)]
     whole = grand[-1:] or [c for c in whole if c.total] or whole  # "many killed, coded as 10"
     whole = _restated(whole, lexicon)
     whole = [c for c in whole if not c.vague] or whole  # "4 killed amid reports of dozens dead"
@@ -99,7 +110,8 @@ def count_casualties(span: Span | Doc) -> Casualties:
         )
         return shared(found, share) if share else found
     if counts:  # only parts are known: "two children were among the dead"
-        return Casualties(max(c.low or 0 for c in counts) or None, None)
+        low = max(c.low or 0 for c in counts) or None
+        return Casualties(low, None, vague=all(c.vague for c in counts))
     if _no_deaths(tokens, lexicon):
         return Casualties(0, 0)
     named = _named_dead(tokens, lexicon)
@@ -145,6 +157,39 @@ def _grand_total(count: _Count, tokens: list[Token]) -> bool:
         if token.lower_ in _GRAND_TOTAL:
             return True
     return False
+
+
+def _superseded(count: _Count) -> bool:
+    """ "126 killed, updating a previous toll of 112 dead": a toll told only to be replaced."""
+    token, steps = count.token, 0
+    while steps < 4:
+        if any(c.dep_ == "amod" and c.lower_ in _SUPERSEDED for c in token.children):
+            return True
+        if token.head == token:
+            break
+        token, steps = token.head, steps + 1
+    return False
+
+
+def _parts_listed(counts: list[_Count]) -> list[_Count]:
+    """ "36 dead, among them 15 children and four teachers": a count listed with a part is a
+    part too."""
+    parts = {c.token for c in counts if c.subset}
+    return [
+        replace(c, subset=True) if c.token.dep_ == "conj" and c.token.head in parts else c
+        for c in counts
+    ]
+
+
+def _running_toll(count: _Count, counts: list[_Count]) -> bool:
+    """ "The raids killed 5 people, raising the toll for the week to 40": a toll told in a clause
+    hung on another count sums more than the event that clause tells."""
+    if not count.total:
+        return False
+    root = _clause_root(count.token)
+    return root.dep_ in _SUBCLAUSES and any(
+        not c.total and _clause_root(c.token) != root for c in counts
+    )
 
 
 def _after_dateline(counts: list[_Count], tokens: list[Token]) -> list[_Count]:
@@ -216,7 +261,10 @@ def _counts(tokens: list[Token], lexicon: CasualtyLexicon) -> list[_Count | None
         value, high, end, vague = found
         allotting = _allotted(tokens, end, allotting, lexicon)
         if not allotting:
-            counts.append(_classify(tokens, i, end, value, high, vague, lexicon))
+            count = _classify(tokens, i, end, value, high, vague, lexicon)
+            if count is not None and _to_each(tokens, end, lexicon):
+                count = replace(count, total=True)
+            counts.append(count)
         i = end
     return counts
 
@@ -229,8 +277,32 @@ def _allotted(tokens: list[Token], end: int, listing: bool, lexicon: CasualtyLex
     if end < len(tokens) and _is(tokens[end], lexicon.death_words):
         end += 1
     if end + 1 < len(tokens) and _is(tokens[end], _ALLOT_VERBS):
-        return tokens[end + 1].lower_ == "to"
+        return tokens[end + 1].lower_ == "to" and not _to_each(tokens, end, lexicon)
     return listing and end < len(tokens) and tokens[end].lower_ == "to"
+
+
+def _coded(number: Token, tokens: list[Token], lexicon: CasualtyLexicon) -> bool:
+    """ "managed to kill and injure an unknown number of soldiers, coded as 10": the figure a
+    coder gives a sentence that tells of killing is its toll, however the killing is told."""
+    verb = number.head.head if number.head.lower_ == "as" else None
+    return (
+        verb is not None
+        and any(f in _CODING for f in word_forms(verb))
+        and any(_is(t, lexicon.death_words) for t in tokens if t.pos_ in ("VERB", "NOUN"))
+    )
+
+
+def _to_each(tokens: list[Token], end: int, lexicon: CasualtyLexicon) -> bool:
+    """ "One fatality was allocated to each event": every event's toll, this one's too."""
+    words = [t for t in tokens[end : end + 6] if t.pos_ != "AUX"]
+    if words and _is(words[0], lexicon.death_words):
+        words = words[1:]
+    return (
+        len(words) >= 3
+        and _is(words[0], _ALLOT_VERBS)
+        and words[1].lower_ == "to"
+        and words[2].lower_ in ("each", "every")
+    )
 
 
 def _number_at(
@@ -245,7 +317,7 @@ def _number_at(
                 break  # "some 30 people": the number counts, "some" only hedges it
             return value, None, end, True
     value = _number(tokens[i], lexicon)
-    if value is None or not _may_count(tokens, i, value):
+    if value is None or not _may_count(tokens, i, value, lexicon):
         return None
     end = i + 1
     # "twenty-five", "two hundred"
@@ -280,7 +352,7 @@ def _number_at(
     return value, value, end, False
 
 
-def _may_count(tokens: list[Token], i: int, value: int) -> bool:
+def _may_count(tokens: list[Token], i: int, value: int, lexicon: CasualtyLexicon) -> bool:
     """Not a year, an age, a time or a distance; not "no one"."""
     token = tokens[i]
     if token.ent_type_ in _NOT_COUNTS or (i and tokens[i - 1].lower_ in ("no", "not")):
@@ -290,11 +362,20 @@ def _may_count(tokens: list[Token], i: int, value: int) -> bool:
     if 1900 <= value <= 2100 and any(_is_month(t) for t in tokens[max(0, i - 3) : i]):
         return False  # "Mon Jul 18 2016 21 civilians killed": the year of a dateline
     if token.ent_type_ == "DATE":  # the recogniser also tags "rose to 70" as a date
+        if _toll_figure(tokens, i, lexicon):
+            return True  # "put the toll at 16 earlier"
         in_phrase = any(
             0 <= j < len(tokens) and tokens[j].ent_type_ == "DATE" for j in (i - 1, i + 1)
         )
         return not in_phrase and not 1900 <= value <= 2100
     return True
+
+
+def _toll_figure(tokens: list[Token], i: int, lexicon: CasualtyLexicon) -> bool:
+    """A number right after "at" or "to" that a toll word shortly before it is put at."""
+    if not i or tokens[i - 1].lower_ not in ("at", "to"):
+        return False
+    return any(_is(t, lexicon.total_words) for t in tokens[max(0, i - 5) : i - 1])
 
 
 def _is_month(token: Token) -> bool:
@@ -325,15 +406,29 @@ def _classify(
     last = tokens[end - 1]
     if end < len(tokens) and _is(tokens[end], lexicon.harm_words):
         return None  # "more than 30 wounded"
-    noun = _noun_of(number, last, tokens, end, lexicon)
+    if (
+        end + 2 < len(tokens)
+        and tokens[end + 1].lower_ in ("and", "or")
+        and _is(tokens[end], lexicon.death_words)
+        and _is(tokens[end + 2], lexicon.harm_words)
+    ):
+        return None  # "19 killed and injured": the dead and wounded counted together
+    # a headline's "Seven dead 20 wounded in blast": the word after the count says what it is
+    told = end < len(tokens) and tokens[end].lower_ in _DEAD_AFTER and number.dep_ != "compound"
+    noun = number if told else _noun_of(number, last, tokens, end, lexicon)
     if noun is None:
         return None
-    if number.lower_ in ("a", "an") and not (
-        _is_people(noun, lexicon) or _victim(noun, lexicon, passive_only=True)
+    if number.lower_ in ("a", "an") and (
+        not (_is_people(noun, lexicon) or _victim(noun, lexicon, passive_only=True))
+        or any(c.dep_ == "nummod" and not number.i <= c.i <= last.i for c in noun.children)
     ):
-        return None  # "a" counts a person ("a child was killed"), nothing else
-    kind, path = _governing_kind(noun, lexicon)
-    if kind != "death":
+        return None  # "a" counts a person ("a child was killed"), not "a further 9 people"
+    if noun.lemma_.lower() in _GROUPS and noun != number:
+        return None  # "executed six families": how many died is not told ("of 4" is)
+    if _of_counted(noun):
+        return None  # "seven members of one family": the one counts no dead
+    kind, path = ("death", [tokens[end].lower_]) if told else _governing_kind(noun, lexicon)
+    if kind != "death" and not (kind is None and _coded(number, tokens, lexicon)):
         return None
     before = " ".join(t.lower_ for t in tokens[max(0, start - 4) : start])
     after = " ".join(t.lower_ for t in tokens[end : end + 2])
@@ -341,8 +436,10 @@ def _classify(
     if whole:
         path = path[2:]  # "among at least 40 people": the others are among them, not they
         before = before.removesuffix(noun.head.lower_).strip()
-    subset = any(w in lexicon.subset_words for w in (*path, after)) or any(
-        before.endswith(w) for w in lexicon.subset_words
+    subset = (
+        any(w in lexicon.subset_words for w in (*path, after))
+        or any(before.endswith(w) for w in lexicon.subset_words)
+        or (not vague and _partitive(tokens, end, lexicon))
     )
     total = any(_is(t, lexicon.total_words) for t in _clause(noun))
     low: int | None = value
@@ -351,6 +448,29 @@ def _classify(
     elif any(before.endswith(w) for w in lexicon.at_most):
         low, high = None, value
     return _Count(noun, start, low, high, subset, total, vague, _adds(noun, lexicon))
+
+
+def _partitive(tokens: list[Token], end: int, lexicon: CasualtyLexicon) -> bool:
+    """ "one of three people killed", "5 of the 20 dead", "four of their children": a count of
+    some of a group told in full, so a part of it ("dozens of civilians" is no part)."""
+    if end + 1 >= len(tokens) or tokens[end].lower_ != "of":
+        return False
+    nxt = tokens[end + 1]
+    return (
+        _number(nxt, lexicon) is not None
+        or nxt.dep_ == "poss"
+        or (nxt.dep_ == "det" and nxt.lower_ not in ("a", "an"))
+        or nxt.lower_ in ("them", "whom", "which", "those", "these")
+    )
+
+
+def _of_counted(noun: Token) -> bool:
+    """The noun of an "of" phrase that says whom a counted noun belongs to ("7 members of 2
+    families", "12 fighters of one faction")."""
+    if noun.dep_ != "pobj" or noun.head.lower_ != "of" or noun.pos_ == "NUM":
+        return False
+    owner = noun.head.head
+    return owner.pos_ in ("NOUN", "PROPN") and any(c.dep_ == "nummod" for c in owner.children)
 
 
 def _noun_of(
@@ -374,12 +494,19 @@ def _noun_of(
                 _is_people(noun, lexicon)
                 or _is(noun, lexicon.death_words)
                 or _victim(noun, lexicon)
+                or (
+                    noun.lower_ == "others"
+                    and noun.dep_ == "conj"
+                    and _is_people(noun.head, lexicon)
+                )
             ):
-                return noun
+                return noun  # "killing nine children and 14 others"
             if _is(noun, lexicon.harm_words):
                 return None
-    # A bare number: "killing 20", "20 were killed", "the toll rose to 70".
-    if number.dep_ in _BARE_DEPS or (number.dep_ == "pobj" and number.head.lower_ in _BARE_PREPS):
+    # A bare number: "killing 20", "20 were killed", "the toll rose to 70"; or one the parser
+    # hung on the number after it ("has risen to 86 30 of them children")
+    word = number.head if number.dep_ == "compound" and number.head.like_num else number
+    if word.dep_ in _BARE_DEPS or (word.dep_ == "pobj" and word.head.lower_ in _BARE_PREPS):
         return number
     return None
 
@@ -416,12 +543,13 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
     while token is not None:
         path.append(token.lower_)
         if token != noun or token.pos_ != "NUM":
-            if _is(token, lexicon.harm_words):
+            if _is(token, lexicon.harm_words) or _either(token, lexicon):
                 return "harm", path
             if _is(token, lexicon.death_words):
                 return "death", path
         if token == noun:  # "among 40 people killed in the village"
-            for child in noun.children:
+            # a count listed with others shares their verb: "5 children and 4 nurses killed"
+            for child in (c for n in (noun, *noun.conjuncts) for c in n.children):
                 if child.dep_ == "acl" and _is(child, lexicon.harm_words):
                     return "harm", [*path, child.lower_]
                 if child.dep_ == "acl" and _is(child, lexicon.death_words):
@@ -430,17 +558,28 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
             for child in token.children:
                 if child.dep_ == "acl" and _is(child, lexicon.death_words):
                     return "death", [*path, child.lower_]  # "3 rebel fighters killed."
-                if child.dep_ in _NOMINAL_ARGS and child != noun:
-                    # "fatalities coded as 10", "the toll rose to 70"
+                if (
+                    child.dep_ in _NOMINAL_ARGS
+                    and child != noun
+                    and not (child_dep == "nsubj" and child.dep_ == "dobj")
+                ):
+                    # "fatalities coded as 10", "the toll rose to 70"; but who does something
+                    # to the dead is not among them ("a rescuer carried the body out")
                     words = [w for w in child.subtree if w.pos_ in ("NOUN", "ADJ", "PROPN")]
                     if any(_is(w, lexicon.death_words) for w in words):
                         return "death", path
                     if any(_is(w, lexicon.harm_words) for w in words):
                         return "harm", path
                 for grandchild in child.children if child.dep_ == "prep" else ():
-                    if _is(grandchild, lexicon.death_words):
-                        return "death", [*path, child.lower_]  # "were among the dead"
+                    if _is(grandchild, lexicon.death_words) or any(
+                        a.dep_ == "acl" and _is(a, lexicon.death_words) for a in grandchild.children
+                    ):
+                        # "were among the dead", "were among the 126 people killed"
+                        return "death", [*path, child.lower_]
         if token.pos_ == "VERB" and child_dep == "dobj":
+            told = _result(token, lexicon)
+            if told is not None:
+                return told, path
             head = token.head
             if (
                 token.dep_ == "conj"
@@ -452,6 +591,34 @@ def _governing_kind(noun: Token, lexicon: CasualtyLexicon) -> tuple[str | None, 
         child_dep = token.dep_
         token = token.head if token.head != token else None
     return None, path
+
+
+def _result(verb: Token, lexicon: CasualtyLexicon) -> str | None:
+    """ "leaving 30 civilians - including 6 children - dead": what the word after the object
+    of "leave" says became of it, which the parser often hangs elsewhere."""
+    if verb.lemma_.lower() not in _RESULT_VERBS:
+        return None
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    if not objects:
+        return None
+    doc, start = verb.doc, objects[0].i + 1
+    for word in doc[start : min(start + _RESULT_WINDOW, verb.sent.end)]:
+        if _is(word, lexicon.harm_words) or _either(word, lexicon):
+            return "harm"
+        if _is(word, lexicon.death_words):
+            return "death"
+        if word.pos_ in ("VERB", "AUX") and word.dep_ != "prep":
+            break
+    return None
+
+
+def _either(word: Token, lexicon: CasualtyLexicon) -> bool:
+    """ "killed or wounded": a count of the dead and the wounded together, none of them known
+    to be dead."""
+    return _is(word, lexicon.death_words) and any(
+        _is(c, lexicon.harm_words) and any(x.lower_ == "or" for x in word.children)
+        for c in word.conjuncts
+    )
 
 
 def _adds(noun: Token, lexicon: CasualtyLexicon) -> bool:
@@ -487,8 +654,16 @@ def _a_person(token: Token) -> bool:
 
 
 def _clause(token: Token) -> list[Token]:
-    """The words of the clause a count is in, for spotting "toll" and "total"."""
-    return list(_clause_root(token).subtree)
+    """The words of the clause a count is in, for spotting "toll" and "total"; not those of a
+    clause hung on it ("killed 5, raising the toll to 40": the 5 restates no toll)."""
+    root = _clause_root(token)
+    other = [
+        c
+        for c in root.children
+        if c.pos_ in ("VERB", "AUX") and c.dep_ in _SUBCLAUSES and token not in c.subtree
+    ]
+    hidden = {t for c in other for t in c.subtree}
+    return [t for t in root.subtree if t not in hidden]
 
 
 def _no_deaths(tokens: list[Token], lexicon: CasualtyLexicon) -> bool:

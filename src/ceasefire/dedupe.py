@@ -36,6 +36,7 @@ SEED = 1
 FORMAT = 1
 LOAD_CHUNK = 500  # signatures loaded at once to decide on one document's candidates
 MERGE_EVERY = 1024  # documents added to the band tables between merges
+BUCKET_CAP = 32  # earliest documents an LSH bucket keeps, so a document's candidates are bounded
 _HEADER = struct.Struct("<BIII")  # format, words, shingles kept, keys kept
 
 _WORD = re.compile(r"[^\W_]+")
@@ -102,6 +103,9 @@ class DuplicateIndex:
     document ids and returning their stored signature bytes. Then the index keeps only those
     added but not yet `stored()` and the `cache` most recently used, so a run's memory grows by
     a few hundred bytes per stored document rather than by its whole signature.
+
+    A document is compared with at most twice `BUCKET_CAP` earlier ones a band, however large
+    its cluster (see `_Bands`): the work per document is bounded whatever the corpus size.
     """
 
     def __init__(
@@ -285,10 +289,20 @@ class DuplicateIndex:
 
 
 class _Bands:
-    """MinHash LSH's band tables, compact: per band the band values of every document, as 64-bit
+    """MinHash LSH's band tables, compact: per band the band values of its documents, as 64-bit
     ints in a sorted array beside the documents' numbers, and the latest additions in a dict until
     `MERGE_EVERY` of them are merged in. A dict of sets per band, as in datasketch, costs about
-    ten times as much per document."""
+    ten times as much per document.
+
+    A bucket (a band's value) keeps its earliest `BUCKET_CAP` documents; until the next merge up
+    to as many more wait beside them, and the merge drops those over the cap. Without a cap, a
+    story syndicated thousands of times, or formulaic notes sharing their wording, would make
+    every new copy a candidate of every earlier one, so each document would cost more than the
+    last. The earliest include the cluster's head, whose signature then stays in the cache; a
+    later copy still holds the buckets of its other bands that are not full. The price: a text
+    copying only later members of full buckets is missed, as are about one in forty copies on
+    bench/throughput.py's synthetic feed, a few stories each copied thousands of times with
+    every number changed."""
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
@@ -309,13 +323,18 @@ class _Bands:
 
     def insert(self, number: int, keys: np.ndarray) -> None:
         for band, key in enumerate(keys.tolist()):
-            self._recent[band].setdefault(key, []).append(number)
+            bucket = self._recent[band].get(key)
+            if bucket is None:
+                self._recent[band][key] = [number]
+            elif len(bucket) < BUCKET_CAP:
+                bucket.append(number)
         self._pending += 1
         if self._pending >= MERGE_EVERY:
             self._merge()
 
     def query(self, keys: np.ndarray) -> set[int]:
-        """Numbers of the documents sharing at least one band with `keys`."""
+        """Numbers of the documents sharing at least one band with `keys`, at most twice
+        `BUCKET_CAP` a band."""
         found: set[int] = set()
         for band, key in enumerate(keys.tolist()):
             values, probe = self._values[band], keys[band : band + 1]
@@ -328,10 +347,18 @@ class _Bands:
 
     def _merge(self) -> None:
         for band, recent in enumerate(self._recent):
-            pairs = sorted((key, number) for key, numbers in recent.items() for number in numbers)
+            values = self._values[band]
+            waiting = np.fromiter(recent, np.uint64, len(recent))
+            held = np.searchsorted(values, waiting, "right") - np.searchsorted(values, waiting)
+            rooms = (BUCKET_CAP - held).tolist()
+            pairs = sorted(
+                (key, number)
+                for (key, numbers), room in zip(recent.items(), rooms, strict=True)
+                for number in numbers[: max(room, 0)]
+            )
             keys = np.array([key for key, _ in pairs], dtype=np.uint64)
-            at = np.searchsorted(self._values[band], keys, side="right")
-            self._values[band] = np.insert(self._values[band], at, keys)
+            at = np.searchsorted(values, keys, side="right")
+            self._values[band] = np.insert(values, at, keys)
             numbers = np.array([number for _, number in pairs], dtype=np.uint32)
             self._numbers[band] = np.insert(self._numbers[band], at, numbers)
             recent.clear()

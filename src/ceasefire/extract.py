@@ -55,6 +55,7 @@ from ceasefire.resolve import (
     default_range,
     is_modifier,
     name_runs,
+    operating_areas,
     resolve_places,
     sentence_dates,
 )
@@ -282,7 +283,7 @@ class Extractor:
         named: list[PlaceMention] = []
         for index, sentence in enumerate(_sentences(doc)):
             mentions = self._mentions(sentence, antecedents)
-            places = self._places(sentence, dateline, hint)
+            places = self._places(sentence, dateline, hint, [m.actor for m in mentions if m.actor])
             named += places
             hint = next((p.admin1 for p in places if p.admin1), hint)
             if first_place is None and places:
@@ -560,6 +561,8 @@ class Extractor:
                 ]
         if anchor.rule.type in _GROUND_COMBAT and not any(m.actor for m in roles.targets):
             roles.targets += roles.opposed(anchor)
+        if clash and not any(m.actor for m in roles.targets):
+            roles.reciprocal(anchor, self._kin)
         if not (clash and roles.targets):
             roles.victims(sentence)  # the dead of a clash are on both sides
         roles.fallback(anchor, sentence, mentions)
@@ -620,6 +623,10 @@ class Extractor:
                 ]
         return found
 
+    def _kin(self, one: str, other: str) -> bool:
+        """Whether two actors are one force or parts of one ("syrian-air-force" and the army)."""
+        return not set(self.actors.lineage(one)).isdisjoint(self.actors.lineage(other))
+
     def _is_civilian(self, actor_id: str) -> bool:
         return self.actors.get(actor_id).kind == ActorKind.CIVILIANS
 
@@ -668,13 +675,19 @@ class Extractor:
     # --- places ---------------------------------------------------------------------------------
 
     def _places(
-        self, sentence: Span, dateline: tuple[int, int], hint: str | None
+        self,
+        sentence: Span,
+        dateline: tuple[int, int],
+        hint: str | None,
+        actor_ids: Iterable[str] = (),
     ) -> list[PlaceMention]:
         """Places of the event in the sentence: not in the dateline, not "Turkey-backed", not
         where a shell was fired from when the sentence also says where it landed, and the towns
         a road is named after only when the sentence names no other place ("clashes along the
         Ithriya-Khanasser road" happened near Ithriya, at a district's precision)."""
-        resolved = resolve_places(self.gazetteer, self._place_spans(sentence, dateline), hint)
+        operating = operating_areas(self.actors, actor_ids)
+        spans = self._place_spans(sentence, dateline)
+        resolved = resolve_places(self.gazetteer, spans, hint, operating)
         if not resolved:
             roads = [
                 e
@@ -686,7 +699,7 @@ class Extractor:
             order = list(Precision).index
             resolved = [
                 (span, replace(m, precision=max(m.precision, Precision.DISTRICT, key=order)))
-                for span, m in resolve_places(self.gazetteer, roads, hint)
+                for span, m in resolve_places(self.gazetteer, roads, hint, operating)
             ]
         # where a shell came from is no place of the event when the sentence says where it
         # landed; "expelled them from Maarat al-Numan" names no other
@@ -802,8 +815,21 @@ class _Roles:
                 self._objects(child, self.perpetrators)
             elif child.dep_ == "prep":
                 self._preposition(child)
+            elif child.dep_ == "ccomp":
+                self._backed_object(child)
         if not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
             self._borrowed_subject(verb, passive)
+
+    def _backed_object(self, clause: Token) -> None:
+        """ "battled X backed by Y", parsed as an act with a clause "X backed by Y": the other
+        side and its allies."""
+        if clause.lemma_.lower() not in self.lexicon.support_words:
+            return
+        for part in clause.children:
+            if part.dep_ in ("nsubj", "nsubjpass"):
+                self.targets += self.phrase(part)
+            elif part.dep_ == "agent":
+                self._objects(part, self.targets)
 
     def _borrowed_subject(self, verb: Token, passive: bool) -> None:
         """ "tried to advance", "clashed and seized", "were able to regain", "rebels who
@@ -836,11 +862,56 @@ class _Roles:
                 for subject in subjects:
                     side += self.phrase(subject)
                 return
+        if current.head == current and not any(c.dep_ == "nsubj" for c in current.children):
+            self.perpetrators += self._behind_scene(current)
         if verb.dep_ in ("relcl", "acl") and verb.head.pos_ in _NOUNS:
             noun = self._supported(verb.head)
             undergoes = (passive or verb.tag_ == "VBN") and not self.clash
             side = self.targets if undergoes else self.perpetrators
             side += self.phrase(noun, skip=verb)
+            if not undergoes and noun.dep_ == "dobj" and _yields(noun.head, self.lexicon):
+                # "rebels repelled an IS attempt to advance": who fended the act off suffered it
+                for subject in (c for c in noun.head.children if c.dep_ == "nsubj"):
+                    self.targets += self.phrase(subject)
+
+    def _behind_scene(self, verb: Token) -> list[_Mention]:
+        """ "Amid an exchange of shelling, regime forces backed by militias continued to fight
+        IS": a subject the parser took into the opening scene is the force named between the
+        scene's closing comma and the verb, with its allies."""
+        sentence = verb.sent
+        if sentence[0].lower_ not in self.lexicon.backdrop_prepositions:
+            return []
+        comma = next(
+            (t for t in reversed(sentence[: verb.i - sentence.start]) if t.text == ","), None
+        )
+        if comma is None:
+            return []
+        inside = sorted(
+            (m for i, m in self.by_root.items() if comma.i < i < verb.i and m.actor), key=_position
+        )
+        if not inside:
+            return []
+        side = self.phrase(inside[0].root, conjuncts=False)
+        return [m for m in inside if m == inside[0] or m in side]
+
+    def reciprocal(self, trigger: Trigger, kin: Callable[[str, str], bool]) -> None:
+        """ "Regime and rebel forces clashed", "IS and government forces exchanged fire": the
+        forces a verb of fighting has for its subject, with no one to fight named after it,
+        fought each other. Allies named with them ("regime forces and allied militias") stay
+        on their side, as between, and so does a force named with its own kin ("the army and
+        the 4th Division clashed" with someone the sentence does not name)."""
+        verb = trigger.head
+        if _coarse(verb) != "VERB":
+            return
+        for subject in (c for c in verb.children if c.dep_ == "nsubj"):
+            groups = self._sides(self.phrase(subject))
+            if len(groups) != 2:
+                continue
+            ours, theirs = ({m.actor for m in g if m.actor} for g in groups)
+            if ours and theirs and not any(kin(a, b) for a in ours for b in theirs):
+                other = {m.root.i for m in groups[1]}
+                self.perpetrators = [m for m in self.perpetrators if m.root.i not in other]
+                self.targets += groups[1]
 
     def opposed(self, trigger: Trigger) -> list[_Mention]:
         """ "captured the village in its campaign against IS": whom the fighting is against,
@@ -876,6 +947,8 @@ class _Roles:
                 self._preposition(child, nominal=True)
             elif child.dep_ == "acl" and child.lemma_.lower() in ("carry", "conduct", "launch"):
                 self._objects_of_agent(child)
+            elif child.dep_ == "ccomp":
+                self._backed_object(child)
         verb = noun.head
         if noun.dep_ == "dobj":
             lemma = verb.lemma_.lower()
@@ -898,8 +971,34 @@ class _Roles:
                     self._preposition(child)
                 elif child.dep_ == "dobj":
                     self.targets += self.phrase(child)
-        elif noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "amid", "under"):
-            pass  # "killed in an airstrike": the clause's subject is a victim, not the actor
+        elif (
+            noun.dep_ == "pobj"
+            and noun.head.dep_ == "prep"
+            and noun.head.lower_ not in self.lexicon.backdrop_prepositions
+            and _coarse(noun.head.head) == "VERB"
+        ):
+            self._in_course_of(noun.head.head)
+
+    def _in_course_of(self, verb: Token) -> None:
+        """ "Rebels destroyed a tank during the clashes", "IS cut the road after clashes with the
+        army": a force acting in the course of fighting is one of its sides; one that gave way
+        after an attack ("lost the hill after an IS assault") suffered it. Whoever else is the
+        subject of a verb around an act is no actor of it ("killed in an airstrike"), nor is a
+        force acting amid fighting ("jets struck the town amid clashes between X and Y")."""
+        yielded = _yields(verb, self.lexicon) and not self.clash
+        dying = verb.lemma_.lower() in self.lexicon.casualties.dying_verbs
+        if self.between or dying or not (self.clash or yielded):
+            return  # "three soldiers died in clashes": the dead, victims of the fighting
+        side = self.targets if yielded else self.perpetrators
+        subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+        if not subjects and self.clash and verb.dep_ in ("xcomp", "conj"):
+            self._borrowed_subject(verb, passive=False)  # "managed to destroy", "advanced and"
+            return
+        while not subjects and verb.dep_ in ("xcomp", "conj") and verb.head != verb:
+            verb = verb.head  # "tried to fend off X after their advance"
+            subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+        for subject in subjects:
+            side += [m for m in self.phrase(subject) if not _in_source(m.root)]
 
     def _objects_of_agent(self, verb: Token) -> None:
         for child in verb.children:
@@ -935,6 +1034,10 @@ class _Roles:
         no part of an alliance (", and" first: it closes a list of allies)."""
         end = self._phrase_end(prep)
         inside = sorted((m for i, m in self.by_root.items() if prep.i < i < end), key=_position)
+        return self._sides(inside)
+
+    def _sides(self, inside: list[_Mention]) -> list[list[_Mention]]:
+        """Mentions in reading order parted into the sides they name, as `_between` tells."""
         gaps = [_words_between(a.root, b.root) for a, b in itertools.pairwise(inside)]
         split = next((n for n, gap in enumerate(gaps) if gap & _OPPOSING), None)
         if split is None:
@@ -1064,12 +1167,12 @@ class _Roles:
 
 def _yields(verb: Token, lexicon: Lexicon) -> bool:
     """Whether a verb is a resisting or yielding one, alone or with the particle right after it
-    ("pulled out", which the parser may take for a preposition)."""
+    ("pulled out", "pulled back", which the parser may take for a preposition or an adverb)."""
     lemma = verb.lemma_.lower()
     forms = {lemma} | {
         f"{lemma} {c.lower_}"
         for c in verb.children
-        if c.dep_ in ("prt", "prep") and c.i == verb.i + 1
+        if c.dep_ in ("prt", "prep", "advmod") and c.i == verb.i + 1
     }
     return bool(forms & lexicon.resisting_verbs)
 
@@ -1119,8 +1222,9 @@ def _tidy(mentions: list[_Mention]) -> list[_Mention]:
 
 def _detached_between(trigger: Token) -> Iterator[Token]:
     """ "fighting broke out in Rasafa between X and Y": a "between" the parser hung on the place
-    rather than on the act."""
+    rather than on the act, or on a verb hanging on the act ("fighting going on in X between")."""
     governors = {trigger.i, trigger.head.i}
+    governors |= {c.i for c in trigger.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"}
     for token in trigger.sent:
         if token.lower_ != "between" or token.dep_ != "prep":
             continue
@@ -1203,7 +1307,14 @@ def _anchor(triggers: list[Trigger], lexicon: Lexicon) -> Trigger:
     usable = [t for t in triggers if not governs_trigger(t)] or triggers
     foreground = [t for t in usable if not _in_backdrop(t, lexicon)] or usable
     specific = [t for t in foreground if not t.rule.generic] or foreground
-    return min(specific, key=lambda t: (_depth(t.head), t.head.i))
+    # as high in the parse, the act a verb goes on with before the verb's subject ("X and
+    # airstrikes continued to battle IS", where the parser made the allies' airstrikes a subject)
+    continued = {t.head.head.i for t in specific if t.head.dep_ == "xcomp"}
+
+    def subject(trigger: Trigger) -> bool:
+        return trigger.head.dep_ == "nsubj" and trigger.head.head.i in continued
+
+    return min(specific, key=lambda t: (_depth(t.head), subject(t), t.head.i))
 
 
 def _in_backdrop(trigger: Trigger, lexicon: Lexicon) -> bool:
@@ -1275,10 +1386,11 @@ def _merge(last: _Draft, draft: _Draft) -> None:
     claim.spans.extend(draft.claim.spans)
     if claim.event_type == EventType.OTHER:
         claim.event_type = draft.claim.event_type
-    known = {(m.actor, m.text) for m in (*claim.perpetrators, *claim.targets)}
+    # an actor once, however named ("rebels", then "opposition fighters")
+    known = {m.actor or m.text for m in (*claim.perpetrators, *claim.targets)}
     if claim.event_type != EventType.CLASH or not claim.targets:
         # the dead of a clash are on both sides: they do not make either side a target
-        claim.targets.extend(m for m in draft.claim.targets if (m.actor, m.text) not in known)
+        claim.targets.extend(m for m in draft.claim.targets if (m.actor or m.text) not in known)
     last.actors |= draft.actors
     if draft.casualties.known or draft.casualties.share:
         _combine(last, draft.casualties)

@@ -71,7 +71,7 @@ def _cues_on_path(sentence: Span, trigger: Token, skip: set[Token]) -> set[Factu
                     found.add(Factuality.DENIED)
             elif dep == "mark" and lower in lexicon.hypothetical.markers:
                 found.add(Factuality.HYPOTHETICAL)
-            elif dep in _MODIFIER_DEPS:
+            elif dep in _MODIFIER_DEPS and not _hedges_detail(token, child, trigger):
                 found |= _lemma_cues(child, lexicon)
             elif (dep == "prep" and lower == "according") or (
                 dep in _REPORTING_DEPS and _is_cue(child, lexicon.reported)
@@ -89,6 +89,15 @@ def _cues_on_path(sentence: Span, trigger: Token, skip: set[Token]) -> set[Factu
         ):
             own_clause = False
     return found
+
+
+def _hedges_detail(token: Token, modifier: Token, trigger: Token) -> bool:
+    """A hedge on the event's kind or its other side, not on whether it happened: one heading a
+    phrase of its own ("clashes likely against rebels"), or one on a noun set beside a clause
+    that tells the event ("14 fighters killed, likely clashes")."""
+    if any(c.dep_ == "prep" for c in modifier.children):
+        return True
+    return token == trigger and trigger.dep_ == "appos"
 
 
 def _lemma_cues(token: Token, lexicon: FactualityLexicon) -> set[Factuality]:

@@ -534,6 +534,11 @@ class Gazetteer:
             default=0,
         )
 
+    def governorate(self, name: str) -> Place | None:
+        """The governorate itself, for any spelling: "Daraa" alone would find its seat."""
+        canonical = canonical_admin1(name)
+        return self._places.get(f"governorate:{_slug(canonical)}") if canonical else None
+
     def lookup(self, text: str, admin1: str | None = None) -> Place | None:
         found = self.candidates(text, admin1)
         return found[0] if found else None
@@ -565,20 +570,37 @@ class Gazetteer:
         "Midaana"), more than the variant rules and the fuzzy match allow. Knowing the governorate
         a sentence names makes the looser comparison safe enough for a name nothing else matches.
         """
+        scored = self._sounding(text, admin1)
+        ranked = sorted(
+            scored, key=lambda pid: (-scored[pid], _rank(self._places[pid], None, 2, 0))
+        )
+        return [self._places[pid] for pid in ranked]
+
+    def sounding_closest(self, text: str, admin1: Iterable[str]) -> Place | None:
+        """The one place of `sounding_like` spelt most like `text`, unless a place elsewhere
+        is spelt as alike: over several governorates, a tie is a guess ("Sarja" is as much
+        Sarouja as Sarijah)."""
+        scored = self._sounding(text, admin1)
+        if not scored:
+            return None
+        best = max(scored.values())
+        top = [self._places[pid] for pid, ratio in scored.items() if ratio == best]
+        top.sort(key=lambda p: _rank(p, None, 2, 0))
+        return top[0] if all(distance_km(p, top[0]) <= TWIN_KM for p in top) else None
+
+    def _sounding(self, text: str, admin1: Iterable[str]) -> dict[str, float]:
+        """How alike (rapidfuzz ratio) each place of the governorates with the consonants of
+        `text` is spelt, for those alike enough."""
         key = variant_key(text)
         sound = _consonants(key)
         if len(sound) < SOUND_MIN or key in _generic_keys():
-            return []
+            return {}
         areas = {canonical_admin1(a) or a for a in admin1}
         scored: dict[str, float] = {}
         for pid, variant in self._sounds.get(sound, ()):
             if self._places[pid].admin1 in areas:
                 scored[pid] = max(scored.get(pid, 0.0), fuzz.ratio(key, variant))
-        scored = {pid: ratio for pid, ratio in scored.items() if ratio >= SOUND_RATIO_MIN}
-        ranked = sorted(
-            scored, key=lambda pid: (-scored[pid], _rank(self._places[pid], None, 2, 0))
-        )
-        return [self._places[pid] for pid in ranked]
+        return {pid: ratio for pid, ratio in scored.items() if ratio >= SOUND_RATIO_MIN}
 
     def _qualified(self, text: str, fuzzy: bool = True) -> list[tuple[int, Place]]:
         parsed = _qualified(text)

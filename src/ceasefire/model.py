@@ -113,6 +113,9 @@ class Actor:
     aliases: tuple[str, ...] = ()
     parent: str | None = None
     country: str | None = None
+    # The governorates the group fights in (canonical names), when that is well known and
+    # narrower than all Syria: it tells which of several same-named villages a report means.
+    areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

