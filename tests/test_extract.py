@@ -240,6 +240,67 @@ def test_the_dateline_is_skipped_for_the_place_named_later(extractor: Extractor)
     assert claim.factuality == Factuality.REPORTED
 
 
+def test_a_dateline_in_capitals_without_its_dash_is_not_the_place(extractor: Extractor) -> None:
+    text = "Updated 24 Jan 2017 BEIRUT Regime forces shelled rebel positions on Tuesday."
+    assert _one(extractor, text).place is None
+    later = "Updated 24 Jan 2017 BEIRUT Regime forces shelled Kafr Nabl on Tuesday."
+    place = _one(extractor, later).place
+    assert place is not None and place.place == "kafr-nabl"
+
+
+def test_a_place_abroad_that_only_qualifies_a_noun_is_not_the_place(
+    extractor: Extractor,
+) -> None:
+    text = "Updated 24 Jan 2017 Beirut Syrian government air strikes killed nine people on Tuesday."
+    assert _one(extractor, text).place is None
+    abroad = _one(extractor, "Rockets fired by rebels struck Beirut on Tuesday.").place
+    assert abroad is not None and abroad.place == "beirut"
+
+
+def test_a_headline_in_capitals_keeps_its_place(extractor: Extractor) -> None:
+    place = _one(extractor, "WARPLANES STRIKE KAFR NABL, KILLING 12").place
+    assert place is not None and place.place == "kafr-nabl"
+
+
+def test_the_place_of_whoever_speaks_is_not_the_event_place(extractor: Extractor) -> None:
+    text = "Activists in Beirut said regime forces shelled rebel positions on Tuesday."
+    assert _one(extractor, text).place is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "claimed the lives" tells a death, not who is speaking
+        "An explosion at an arms depot in the town of Kafr Nabl claimed the lives of 12 people.",
+        # unpunctuated: the town runs into the name of the agency that reports the event
+        "A car bomb killed 20 people on Friday in the town of Kafr Nabl state news agency SANA "
+        "reported.",
+        # the observatory reports the bombing, not from the wedding's town
+        "3 Oct 2016 At least 20 people were killed during a suicide bombing that struck a "
+        "wedding in the town of Kafr Nabl on Monday the Syrian Observatory reported.",
+    ],
+)
+def test_a_place_in_the_told_clause_is_the_event_place(extractor: Extractor, text: str) -> None:
+    claims = _claims(extractor, text)
+    assert claims and claims[0].place is not None
+    assert claims[0].place.place == "kafr-nabl"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A car bomb hit buses carrying evacuees from Kafr Nabl as they waited to enter Al-Bab.",
+        "A car bomb hit buses carrying evacuees from the town of Kafr Nabl as they waited to "
+        "enter Al-Bab.",
+    ],
+)
+def test_where_the_victims_came_from_is_not_the_event_place(
+    extractor: Extractor, text: str
+) -> None:
+    place = _claims(extractor, text)[0].place
+    assert place is not None and place.place == "al-bab"
+
+
 def test_the_most_specific_place_wins(extractor: Extractor) -> None:
     claim = _one(extractor, "Warplanes struck Kafr Nabl in Idlib province on Monday.")
     assert claim.place is not None
@@ -1261,3 +1322,98 @@ def test_a_state_is_the_actor_unless_a_preposition_of_place_governs_it(
 ) -> None:
     ent = next(e for e in bundled_extractor.nlp(text).ents if e.text == name)
     assert ent.label_ == label
+
+
+# --- whose dead, whose act ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "perpetrator", "fallen"),
+    [
+        # a headline's dead: the reduced "killed" hangs on them, the other side did it
+        (
+            "Over 40 Nusra Fighters Killed in Clashes with Syrian Army Near Idlib.",
+            "syrian-government-forces",
+            "jabhat-fateh-al-sham",
+        ),
+        ("Sixty IS militants killed in Russian airstrikes near Palmyra.", "russia", "isis"),
+        # the force whose campaign they fell in
+        (
+            "Twelve rebels were killed in Syrian Army operations in Daraa.",
+            "syrian-government-forces",
+            "opposition",
+        ),
+    ],
+)
+def test_whose_dead_are_counted_did_not_do_it(
+    bundled_extractor: Extractor, text: str, perpetrator: str, fallen: str
+) -> None:
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == [perpetrator]
+    assert fallen in _ids(claim.targets)
+
+
+def test_the_dead_in_shelling_and_clashes_told_together_stay_a_side(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "An IS commander died in the battles with and shelling from the Kurdish forces near Manbij."
+    )
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert claim.event_type is EventType.SHELLING
+    assert "isis" in _ids(claim.perpetrators)
+
+
+def test_civilians_among_the_dead_do_not_hide_who_shelled(bundled_extractor: Extractor) -> None:
+    text = "Two medics were among 20 people killed on Saturday in regime shelling of Douma."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(claim.perpetrators) == ["syrian-government-forces"]
+
+
+def test_whose_areas_were_struck_did_not_strike(bundled_extractor: Extractor) -> None:
+    text = "Air strikes in opposition areas of Aleppo province hit a market on Friday."
+    claim = bundled_extractor.extract(_doc(text))[0]
+    assert "opposition" not in _ids(claim.perpetrators)
+
+
+def test_a_weapon_only_one_force_uses_names_it_with_less_confidence(
+    bundled_extractor: Extractor,
+) -> None:
+    unnamed = bundled_extractor.extract(_doc("Barrel bombs killed 11 civilians in Aleppo."))[0]
+    named = bundled_extractor.extract(
+        _doc("Regime helicopters dropped barrel bombs on Aleppo, killing 11 civilians.")
+    )[0]
+    assert _ids(unnamed.perpetrators) == _ids(named.perpetrators) == ["syrian-air-force"]
+    assert unnamed.perpetrators[0].text == "Barrel bombs"
+    assert unnamed.confidence < named.confidence
+
+
+def test_a_weapon_user_missing_from_the_registry_attributes_nothing(
+    extractor: Extractor,
+) -> None:
+    claim = extractor.extract(_doc("Barrel bombs hit Kafr Nabl on Tuesday."))[0]
+    assert not any(m.actor for m in claim.perpetrators)
+
+
+def test_a_headline_told_by_its_dead_borrows_the_actor_from_the_story(
+    bundled_extractor: Extractor,
+) -> None:
+    text = "Nine people were killed in Idlib on Sunday. Syrian warplanes bombed Saraqeb on Sunday."
+    lead = bundled_extractor.extract(_doc(text))[0]
+    assert _ids(lead.perpetrators) == ["syrian-air-force"]
+
+
+def test_aircraft_named_without_their_force_borrow_it_a_named_faction_does_not(
+    bundled_extractor: Extractor,
+) -> None:
+    jets = bundled_extractor.extract(
+        _doc(
+            "Warplanes pounded Saraqeb on Sunday, killing nine civilians. "
+            "Russian jets carried out the raids on the town on Sunday."
+        )
+    )[0]
+    factions = bundled_extractor.extract(
+        _doc("Some factions fired rockets into Aleppo on Sunday. Regime forces shelled Aleppo.")
+    )[0]
+    assert _ids(jets.perpetrators) == ["russian-aerospace-forces"]
+    assert _ids(factions.perpetrators) == [None]

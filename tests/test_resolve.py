@@ -211,6 +211,24 @@ def test_a_headline_naming_no_place_takes_the_governorate_the_report_is_about(
     assert headline.precision == Precision.GOVERNORATE  # inferred, not named
 
 
+def test_a_headline_naming_no_place_takes_the_governorate_the_story_opens_in(
+    bundled_extractor: Extractor,
+) -> None:
+    text = (
+        "Air strikes kill nine civilians\n"
+        "Warplanes struck a market in Saraqib in Idlib province on Monday, killing nine "
+        "civilians, a monitoring group said. The day before, rebels shelled Aleppo city. "
+        "Government forces also advanced in the southern countryside of Aleppo. Rebels "
+        "clashed with IS near Al-Bab in the eastern countryside of Aleppo."
+    )
+    document = Document(id="d", raw=text.encode(), text=text, published_at=D(2017, 3, 6))
+    claims = sorted(bundled_extractor.extract(document), key=lambda c: c.spans[0].start)
+    assert claims[0].spans[0].text.startswith("Air strikes")
+    assert sum(c.place is not None and c.place.admin1 == "Aleppo" for c in claims) >= 3
+    headline = claims[0].place
+    assert headline is not None and headline.admin1 == "Idleb"
+
+
 def test_operating_areas_are_the_actors_own_or_their_nearest_ancestors() -> None:
     actors = ActorRegistry(
         [

@@ -67,6 +67,7 @@ _DATELINE = re.compile(
     re.MULTILINE,
 )
 _DATELINE_WITHIN = 1000  # characters: a dateline opens the story, after headline and byline
+_MODIFIER_DEPS = {"compound", "nmod", "appos", "npadvmod"}
 _CLAUSE_DEPS = {"relcl", "advcl", "ccomp", "parataxis", "csubj"}
 _CORE_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "agent"}
 _GROUND_COMBAT = (EventType.CLASH, EventType.GROUND_ATTACK, EventType.TERRITORY_SEIZURE)
@@ -109,6 +110,8 @@ class _Draft:
     explicit_date: bool
     own_place: bool
     actors: set[str | None] = field(default_factory=set)
+    weapon: ActorMention | None = None  # who alone uses the weapon the sentence names
+    inferred: bool = False  # the perpetrator was put down to its weapon, not named
 
     @property
     def has_content(self) -> bool:
@@ -239,6 +242,16 @@ class Extractor:
         self.nlp = nlp if nlp is not None else build_nlp(actors, gazetteer)
         self.lexicon = load_lexicon()
         self.triggers = TriggerIndex(self.lexicon)
+        # longest first, so "barrel bomb" is the weapon named before "barrel"; a registry
+        # without the weapon's user (a mission's own) leaves such acts unattributed
+        self._weapons = sorted(
+            (
+                (tuple(w.replace("-", " ").split()), u)
+                for w, u in self.lexicon.weapon_users.items()
+                if u in actors
+            ),
+            key=lambda item: -len(item[0]),
+        )
         # only sentences that can tell of an event are parsed (see `ceasefire.prefilter`)
         self.prefilter = SentenceFilter(self.nlp, self.lexicon) if prefilter else None
         self.seconds: Counter[str] = Counter()  # time spent parsing and extracting, for benches
@@ -313,7 +326,8 @@ class Extractor:
                 self._inherit(draft, drafts[-1] if drafts else None, first_place, document)
                 drafts.append(draft)
         _narrow_places([d.claim for d in drafts], named)
-        _attribute(drafts)
+        _arm(drafts)
+        _attribute(drafts, self.lexicon.aerial_context)
         _oppose(drafts, self._is_civilian)
         _settle_vague_counts(drafts)
         for draft in drafts:
@@ -361,7 +375,20 @@ class Extractor:
             explicit_date=date is not None,
             own_place=bool(places),
             actors={m.actor for m in (*perpetrators, *targets)},
+            weapon=self._weapon_user(sentence),
         )
+
+    def _weapon_user(self, sentence: Span) -> ActorMention | None:
+        """The force the lexicon says alone uses a weapon the sentence names ("barrel bombs")."""
+        tokens = [t for t in sentence if t.text != "-"]
+        for i in range(len(tokens)):
+            for words, user in self._weapons:
+                window = tokens[i : i + len(words)]
+                if len(window) == len(words) and all(
+                    w in word_forms(t) for w, t in zip(words, window, strict=True)
+                ):
+                    return ActorMention(user, sentence.doc[window[0].i : window[-1].i + 1].text)
+        return None
 
     def _inherit(
         self,
@@ -525,8 +552,11 @@ class Extractor:
         seizure = anchor.rule.type == EventType.TERRITORY_SEIZURE
         roles = _Roles(by_root, self.lexicon, clash, seizure)
         roles.read(anchor)
-        if not roles.perpetrators:
+        if not self._armed(roles.perpetrators):
+            # "medics were among those killed in government shelling": not the medics
             roles.perpetrators += _named_before(anchor, by_root)
+        if not roles.perpetrators:
+            roles.perpetrators += roles.campaigners(sentence)
         for other in sorted(triggers, key=lambda t: _depth(t.head)):
             if roles.perpetrators:
                 break
@@ -582,13 +612,18 @@ class Extractor:
                         if m.actor and m.actor not in taking
                     ]
         perpetrators, targets = roles.result()
-        if clash and targets and perpetrators:
+        dead = _Roles(by_root, self.lexicon, clash)
+        dead.victims(sentence)
+        fallen = [m for m in perpetrators if m.root.i in dead.killed]
+        if clash and targets and perpetrators and fallen == perpetrators:
             # "29 rebels were killed in clashes with regime troops": the side that lost them
             # suffered the act, the other side did it
-            dead = _Roles(by_root, self.lexicon, clash)
-            dead.victims(sentence)
-            if all(m.root.i in dead.killed for m in perpetrators):
-                perpetrators, targets = targets, perpetrators
+            perpetrators, targets = targets, perpetrators
+        elif fallen and (clash or not any(t.rule.type == EventType.CLASH for t in triggers)):
+            # "30 IS fighters killed in Russian raids": whose dead are counted did not do it;
+            # in clashes and shelling that the sentence tells together they are still a side
+            perpetrators = [m for m in perpetrators if m not in fallen]
+            targets = _tidy([*fallen, *targets])
         # civilians are never a side of the fighting, only its target
         civilian = [m for m in perpetrators if m.actor and self._is_civilian(m.actor)]
         return [m for m in perpetrators if m not in civilian], _tidy([*targets, *civilian])
@@ -694,13 +729,14 @@ class Extractor:
                 for e in sentence.ents
                 if e.label_ in (PLACE, "GPE", "LOC", "FAC")
                 and _names_a_road(e, self.lexicon)
-                and not (dateline[0] <= e.start_char < dateline[1] or _in_source(e))
+                and not (dateline[0] <= e.start_char < dateline[1] or _in_speaker(e))
             ]
             order = list(Precision).index
             resolved = [
                 (span, replace(m, precision=max(m.precision, Precision.DISTRICT, key=order)))
                 for span, m in resolve_places(self.gazetteer, roads, hint, operating)
             ]
+        resolved = [(s, m) for s, m in resolved if not _foreign_modifier(s, m)]
         # where a shell came from is no place of the event when the sentence says where it
         # landed; "expelled them from Maarat al-Numan" names no other
         landed = [m for s, m in resolved if not _is_origin(s, self.lexicon)]
@@ -743,13 +779,16 @@ class Extractor:
     def _may_be_run(self, run: Span, dateline: tuple[int, int]) -> bool:
         return not (
             dateline[0] <= run.start_char < dateline[1]
+            or _shouted_dateline(run)
             or is_modifier(run)
-            or _in_source(run)
+            or _in_speaker(run)
             or _names_a_road(run, self.lexicon)
         )
 
     def _may_be_place(self, ent: Span, dateline: tuple[int, int]) -> bool:
-        if dateline[0] <= ent.start_char < dateline[1] or is_modifier(ent) or _in_source(ent):
+        if dateline[0] <= ent.start_char < dateline[1] or is_modifier(ent) or _in_speaker(ent):
+            return False
+        if _shouted_dateline(ent):
             return False
         if _names_a_road(ent, self.lexicon):
             return False  # "the Damascus-Homs highway" is not in Damascus
@@ -1099,10 +1138,22 @@ class _Roles:
                 if child.dep_ == "prep" and (
                     child.lower_ in self.lexicon.target_prepositions
                     or (child.lower_ in _ENEMY_PREPOSITIONS and self._fights(token))
+                    or self._whereabouts(child)
                 ):
-                    continue  # "forces battling with IS": IS is the enemy, not an ally
+                    # "forces battling with IS": IS is the enemy, not an ally; "strikes in
+                    # opposition areas": whose areas is no one's act
+                    continue
                 stack.append(child)
         return sorted(found, key=lambda m: m.root.i)
+
+    def _whereabouts(self, prep: Token) -> bool:
+        """ "in opposition areas", "near the IS-held town": a phrase telling where."""
+        places = self.lexicon.places
+        area_words = places.qualifiers_after | places.qualifiers_before
+        return prep.lower_ in _LOCATIVE and any(
+            c.dep_ == "pobj" and (c.lemma_.lower() in area_words or c.ent_type_ == PLACE)
+            for c in prep.children
+        )
 
     def _fights(self, token: Token) -> bool:
         """A verb of fighting ("battling", "clashing"): whom it is "with" is the other side."""
@@ -1124,11 +1175,30 @@ class _Roles:
                     "nsubjpass",
                 )
             )
-            for child in token.children:
-                if child.dep_ in roles:
-                    found = self.phrase(child)
-                    self.targets += found
-                    self.killed.update(m.root.i for m in found)
+            found = [m for c in token.children if c.dep_ in roles for m in self.phrase(c)]
+            roles_of = {c.dep_ for c in token.children}
+            reduced = token.dep_ == "acl" and token.tag_ == "VBN" and "dobj" not in roles_of
+            if reduced and token.head.pos_ in _NOUNS:
+                # "40 Nusra Fighters Killed in Clashes with the Army": a headline's dead
+                found += [m for m in self.phrase(token.head, skip=token) if m.root.i < token.i]
+            self.targets += found
+            self.killed.update(m.root.i for m in found)
+
+    def campaigners(self, sentence: Span) -> list[_Mention]:
+        """ "12 rebels were killed in army operations": whose campaign the dead fell in."""
+        death_words = self.lexicon.casualties.death_words
+        found: list[_Mention] = []
+        for token in sentence:
+            if token.pos_ != "VERB" or token.lemma_.lower() not in death_words:
+                continue
+            for prep in (c for c in token.children if c.lower_ in ("in", "during")):
+                for noun in (c for c in prep.children if c.dep_ == "pobj"):
+                    if noun.lemma_.lower() not in self.lexicon.operation_nouns:
+                        continue
+                    for owner in noun.children:
+                        if owner.dep_ in ("poss", "amod", "compound", "nmod"):
+                            found += [m for m in self.phrase(owner) if m.actor]
+        return found
 
     def fallback(self, anchor: Trigger, sentence: Span, mentions: list[_Mention]) -> None:
         """When the parse gave a side nothing, the sentence's other actors fill it: left of the
@@ -1426,13 +1496,15 @@ def _combine(draft: _Draft, found: Casualties) -> None:
     claim.fatalities_min, claim.fatalities_max = merged.min, merged.max
 
 
-def _attribute(drafts: list[_Draft]) -> None:
+def _attribute(drafts: list[_Draft], aircraft: frozenset[str]) -> None:
     """ "Strike kills 15 in Idlib. ... Russian jets bombed the town": an act the report names
-    without its actor takes the actor of the nearest claim of the same kind of act at no other
-    place, as the story tells who did it a few sentences on."""
+    without its actor, or only by its aircraft ("warplanes pounded the city"), takes the actor
+    of the nearest claim of the same kind of act at no other place, as the story tells who did
+    it a few sentences on. A force named but not known ("some factions") is kept."""
     for n, draft in enumerate(drafts):
         claim = draft.claim
-        if claim.perpetrators or not claim.factuality.is_factual:
+        named = [m for m in claim.perpetrators if not _aircraft(m, aircraft)]
+        if named or not claim.factuality.is_factual:
             continue
         nearest = sorted(
             (d for d in drafts if d is not draft and _same_act(d.claim, claim)),
@@ -1440,6 +1512,24 @@ def _attribute(drafts: list[_Draft]) -> None:
         )
         if nearest:
             claim.perpetrators = list(nearest[0].claim.perpetrators)
+            draft.inferred = nearest[0].inferred
+
+
+def _aircraft(mention: ActorMention, aircraft: frozenset[str]) -> bool:
+    """Whether a mention names only aircraft, not whose they are ("fighter jets")."""
+    return mention.actor is None and any(
+        not aircraft.isdisjoint(forms_of(word, word)) for word in mention.text.lower().split()
+    )
+
+
+def _arm(drafts: list[_Draft]) -> None:
+    """ "Barrel bombs hit the town": an act no one is named for, done with a weapon only one
+    force uses, is that force's; its confidence says it was inferred."""
+    for draft in drafts:
+        claim = draft.claim
+        if draft.weapon is not None and not any(m.actor for m in claim.perpetrators):
+            claim.perpetrators = [draft.weapon]
+            draft.inferred = True
 
 
 def _oppose(drafts: list[_Draft], civilian: Callable[[str], bool]) -> None:
@@ -1510,16 +1600,28 @@ def _same_act(source: Claim, claim: Claim) -> bool:
     if not source.factuality.is_factual or not any(m.actor for m in source.perpetrators):
         return False
     if EventType.OTHER in (source.event_type, claim.event_type):
-        return False
+        # "40 killed in Idlib. ... Warplanes of the regime bombed the town that day": an act
+        # told by its dead alone is the one the report tells at that place and time
+        return _same_front(source, claim) and _within(source, claim)
     return types_compatible(source.event_type, claim.event_type) and _same_front(source, claim)
 
 
+def _within(source: Claim, claim: Claim) -> bool:
+    """Whether the source's dates fall within the claim's."""
+    return (
+        None not in (source.date_from, source.date_to, claim.date_from, claim.date_to)
+        and claim.date_from <= source.date_from  # type: ignore[operator]
+        and source.date_to <= claim.date_to  # type: ignore[operator]
+    )
+
+
 def _confidence(draft: _Draft) -> float:
-    """Higher when who, where and when are all known and the text asserts the event."""
+    """Higher when who, where and when are all known and the text asserts the event; a
+    perpetrator put down to the weapon used, not named, counts for less."""
     claim = draft.claim
     score = 0.2
     if any(m.actor for m in claim.perpetrators):
-        score += 0.2
+        score += 0.1 if draft.inferred else 0.2
     if claim.targets:
         score += 0.1
     if claim.place is not None:
@@ -1537,22 +1639,24 @@ def _confidence(draft: _Draft) -> float:
 
 
 def _narrow_places(claims: list[Claim], named: list[PlaceMention]) -> None:
-    """A claim placed only in "Syria" or "northeast Syria", or nowhere, happened in the
-    governorate the document is mostly about (when that governorate lies in the region): a
-    report that names Hasaka three times and "northeast Syria" once tells of Hasaka, and so does
-    its headline that names no place. The place keeps the governorate's precision, as the town
-    is inferred."""
+    """A claim placed only in "Syria" or "northeast Syria" happened in the governorate the
+    document is mostly about (when that governorate lies in the region): a report that names
+    Hasaka three times and "northeast Syria" once tells of Hasaka. A claim placed nowhere, such
+    as a headline, tells of the event the story opens with, so it takes the governorate named
+    first: a story may go on at length about fighting elsewhere. The place keeps the
+    governorate's precision, as the town is inferred."""
     governorates = Counter(m.admin1 for m in named if m.admin1 and m.country == "SY")
     if not governorates:
         return
     top = max(governorates.values())
     main = next(m for m in named if m.admin1 and governorates[m.admin1] == top)
+    first = next(m for m in named if m.admin1 and m.country == "SY")
     for claim in claims:
         place = claim.place
         if place is not None and (place.admin1 or place.country != "SY"):
             continue
         if place is None:
-            claim.place = replace(main, precision=Precision.GOVERNORATE)
+            claim.place = replace(first, precision=Precision.GOVERNORATE)
             continue
         if place.precision == Precision.REGION and not _inside_region(main, place):
             continue
@@ -1650,6 +1754,55 @@ def _in_source(item: Span | Token) -> bool:
     return False
 
 
+def _in_speaker(span: Span) -> bool:
+    """A place in the name of whoever is speaking ("the ministry in Moscow said", "Hama state
+    news agency SANA reported"), not in the clause that tells the event. A verb with its own
+    subject or object on the way up opens that clause ("a bomb killed 34 in Hama ... SANA
+    reported"), and a verb with a direct object tells no speech ("an explosion in Homs claimed
+    the lives of 40")."""
+    cues = load_lexicon().factuality
+    reporting = {*cues.reported.lemmas, *cues.denied.lemmas, *cues.alleged.lemmas}
+    current = span.root
+    while current.head != current:
+        if current is not span.root and _has_participants(current):
+            return False
+        verb = current.head
+        if (
+            current.dep_ in ("nsubj", "agent")
+            and verb.lemma_.lower() in reporting
+            and not any(c.dep_ == "dobj" for c in verb.children)
+        ):
+            return True
+        current = verb
+    return False
+
+
+def _foreign_modifier(span: Span, mention: PlaceMention) -> bool:
+    """A place abroad that only qualifies a noun ("the Lebanon monitor", "Beirut Syrian
+    government air strikes" of a dateline that lost its comma): where the teller is, not
+    where the event is."""
+    return mention.country not in (None, "SY") and span.root.dep_ in _MODIFIER_DEPS
+
+
+def _shouted_dateline(span: Span) -> bool:
+    """A city in capitals that no word of the sentence governs as a place or participant
+    ("... 2016 BEIRUT A Daesh counterattack ..."): a dateline that lost its dash, where the
+    story was filed. Capitals across a whole headline say nothing."""
+    words = [t for t in span.sent if t.is_alpha and len(t) > 1]
+    return (
+        len(span.text) > 3
+        and span.text.isupper()
+        and sum(t.is_upper for t in words) < 0.5 * len(words)
+        and span.root.dep_ not in ("pobj", "dobj", "nsubj", "nsubjpass", "conj", "appos")
+    )
+
+
+def _has_participants(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") and any(
+        c.dep_ in ("nsubj", "nsubjpass", "dobj") for c in token.children
+    )
+
+
 def _names_a_road(span: Span, lexicon: Lexicon) -> bool:
     token = span.root
     while token.dep_ in ("compound", "nmod", "amod") and token.head != token:
@@ -1661,13 +1814,20 @@ def _names_a_road(span: Span, lexicon: Lexicon) -> bool:
 
 def _is_origin(span: Span, lexicon: Lexicon) -> bool:
     """ "fired from Turkey", "from across the border": where from, decided by the preposition
-    nearest the name ("escaped from a prison in Daret Azza" happened in Daret Azza)."""
-    origins = lexicon.places.origin_prepositions
+    nearest the name ("escaped from a prison in Daret Azza" happened in Daret Azza). The "of"
+    of "the towns of Foua" only names the place, so "evacuees from the towns of Foua" came
+    from Foua."""
+    places = lexicon.places
+    kinds = {*places.qualifiers_before, *places.qualifiers_after}
     for token in (span.root, *span.root.ancestors):
         if token.pos_ in ("VERB", "AUX"):
             return False
         if token.dep_ == "prep":
-            return token.lower_ in origins
+            naming = token.lower_ == "of" and (
+                token.head.lower_ in kinds or token.head.lemma_.lower() in kinds
+            )
+            if not naming:
+                return token.lower_ in places.origin_prepositions
     return False
 
 
