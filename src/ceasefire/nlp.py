@@ -108,8 +108,8 @@ class Lexicon(_Strict):
     agent_prepositions: frozenset[str]
     backdrop_prepositions: frozenset[str]
     support_words: frozenset[str]
-    operation_nouns: frozenset[str] = frozenset()
-    weapon_users: dict[str, str] = {}
+    operation_nouns: frozenset[str]
+    weapon_users: dict[str, str]
     factuality: FactualityLexicon
     casualties: CasualtyLexicon
     dates: DateLexicon
